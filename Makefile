@@ -1,0 +1,35 @@
+# One entry point. `make figures` and `make test` set everything up on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: install results figures test lab clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Regenerate every result CSV (results/) from seeds/.
+results: $(STAMP)
+	$(BIN)/framing score seeds --out results
+
+## The main job: results, then every notebook re-executed in place, which rewrites figures/.
+figures: results
+	$(BIN)/python -m framing.notebooks $(NOTEBOOKS)
+
+## The whole test suite, nbval regression of the notebooks included.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## JupyterLab on the project.
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,169 @@
+"""Command line: ``framing mentions|score|train-target-model|evaluate-target``.
+
+Every subcommand calls the same functions a notebook would. Input problems print one
+line on stderr and exit with status 2; an unexpected internal error prints one line
+and exits with status 1 (``--debug`` shows the traceback instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from . import __version__
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+def _add_corpus_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "corpus",
+        type=Path,
+        help="a folder of .txt articles (with an optional metadata.csv), or a .jsonl / .csv "
+        "file with 'id' and 'text' columns",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="output folder for the CSVs")
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of the corpus (default utf-8)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="framing",
+        description="Measure how news articles portray a target country (default Russia) "
+        "with respect to each country they mention, traceable to sentences.",
+    )
+    parser.add_argument("--version", action="version", version=f"framing {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "mentions",
+        help="split articles into sentences and find country mentions",
+        description="Write OUT/sentences.csv (one row per sentence, with the ISO3 codes of "
+        "the countries it refers to) and OUT/mentions.csv (one row per country mention, "
+        "with its kind: name, demonym, place, metonym, person or flag).",
+    )
+    _add_corpus_args(p)
+    p.set_defaults(func=_cmd_mentions)
+
+    p = sub.add_parser(
+        "score",
+        help="score sentiment and stance toward a target country",
+        description="Write sentences.csv, mentions.csv, evidence.csv, scores.csv and "
+        "articles.csv to OUT: sentence tone, sentiment toward the target, and stance toward "
+        "the target per article and per co-mentioned country, with the cues and sentence ids "
+        "that produced each number.",
+    )
+    _add_corpus_args(p)
+    p.add_argument("--target", default="RUS", help="ISO3 code (or name) of the target country (default RUS)")
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser(
+        "train-target-model",
+        help="retrain the target-sentiment model from NewsMTSC-format data",
+        description="Fit the target-dependent sentiment model on DIR/train.jsonl (NewsMTSC "
+        "format) and write its vocabulary and coefficients as a .npz file (no pickle).",
+    )
+    p.add_argument("data_dir", type=Path, help="folder holding train.jsonl")
+    p.add_argument("--out", type=Path, default=None,
+                   help="where to write the model (default: the package's target_model.npz)")
+    p.add_argument("--random-state", type=int, default=0)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser(
+        "evaluate-target",
+        help="score a NewsMTSC-format file and print accuracy and macro-F1",
+        description="Predict the sentiment toward every target in FILE.jsonl (NewsMTSC format) "
+        "with the packaged model; print accuracy and macro-F1, the last line being macro_f1=...",
+    )
+    p.add_argument("file", type=Path, help="a .jsonl file in NewsMTSC format")
+    p.add_argument("--model", type=Path, default=None, help="a model .npz (default: the packaged one)")
+    p.set_defaults(func=_cmd_evaluate)
+    return parser
+
+
+def _cmd_mentions(args) -> None:
+    from .corpus import load_corpus
+    from .output import write_tables
+    from .pipeline import find_mentions
+
+    articles = load_corpus(args.corpus, encoding=args.encoding)
+    sentences, mentions = find_mentions(articles)
+    write_tables(args.out, {"sentences": sentences, "mentions": mentions})
+    _summary(f"{len(articles)} articles, {len(sentences)} sentences, {len(mentions)} mentions -> {args.out}",
+             articles)
+
+
+def _cmd_score(args) -> None:
+    from .corpus import load_corpus
+    from .output import write_tables
+    from .pipeline import analyze
+
+    articles = load_corpus(args.corpus, encoding=args.encoding)
+    result = analyze(articles, target=args.target)
+    write_tables(args.out, result.tables())
+    _summary(
+        f"{len(articles)} articles, {len(result.sentences)} sentences, "
+        f"{len(result.evidence)} evidence rows, target {result.target} -> {args.out}",
+        articles,
+    )
+
+
+def _cmd_train(args) -> None:
+    from . import target_model
+
+    train_path = args.data_dir / "train.jsonl"
+    if not train_path.is_file():
+        raise FileNotFoundError(f"{train_path}: no such file")
+    model = target_model.train(train_path, random_state=args.random_state)
+    out = args.out or target_model.DEFAULT_PATH
+    model.save(out)
+    print(f"wrote {out}")
+
+
+def _cmd_evaluate(args) -> None:
+    from . import target_model
+
+    model = target_model.TargetSentimentModel.load(args.model) if args.model else target_model.default_model()
+    report = target_model.evaluate(model, args.file)
+    print(f"n={report['n']}")
+    print(f"accuracy={report['accuracy']:.3f}")
+    print(f"macro_f1={report['macro_f1']:.3f}")
+
+
+def _summary(message: str, articles) -> None:
+    skipped = articles.attrs.get("skipped", [])
+    if skipped:
+        message += f" ({len(skipped)} empty articles skipped)"
+    print(message, file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.simplefilter("default")
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"framing: warning: {msg}\n"
+    try:
+        args.func(args)
+    except (ValueError, FileNotFoundError, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"framing: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("framing: interrupted; no partial output was left", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into an exit code
+        if args.debug:
+            raise
+        print(f"framing: internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Corpus: load articles and their metadata into one DataFrame.
+
+Three inputs are accepted:
+
+* a folder of ``.txt`` files (one article each, the id is the file stem), with an
+  optional ``metadata.csv`` holding an ``id`` column and any metadata columns;
+* a JSON Lines file (``.jsonl``), one article per line, with ``id`` and ``text``;
+* a CSV file (``.csv``) with ``id`` and ``text`` columns.
+
+Text is decoded as UTF-8 (or the ``encoding`` given), a byte-order mark is dropped and
+CRLF / lone CR line endings become ``\\n``. Every offset the package reports indexes the
+text in exactly this normalised form. Problems raise :class:`CorpusError` with a
+message that names the file and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+#: Metadata columns of the seeds corpus, in display order. Other corpora may add more.
+METADATA_COLUMNS = ("title", "outlet", "author", "date", "genre")
+
+
+class CorpusError(ValueError):
+    """An input problem the user can fix: the message names the file and the problem."""
+
+
+class EmptyArticleWarning(UserWarning):
+    """An article whose text is empty or only whitespace was skipped."""
+
+
+def normalise_text(text: str) -> str:
+    """Drop a leading BOM and turn CRLF and lone CR line endings into LF."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def decode(data: bytes, source: str | Path, encoding: str = "utf-8") -> str:
+    """Decode bytes, naming the file and the byte offset of the first bad byte."""
+    nul = data.find(b"\x00")
+    if nul >= 0 and encoding.lower().replace("-", "").replace("_", "") in {"utf8", "utf8sig"}:
+        raise CorpusError(
+            f"{source}: contains a NUL byte at byte offset {nul}: "
+            "this looks like a binary file, not text"
+        )
+    try:
+        return normalise_text(data.decode(encoding))
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{source}: not valid {encoding} at byte offset {exc.start} "
+            f"(byte 0x{data[exc.start]:02x}); pass --encoding if the file uses another encoding"
+        ) from None
+    except LookupError:
+        raise CorpusError(f"unknown encoding {encoding!r}") from None
+
+
+def _read_text(path: Path, encoding: str) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read ({exc.strerror})") from None
+    return decode(data, path, encoding)
+
+
+def _iter_folder(folder: Path, encoding: str) -> Iterator[dict]:
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".txt" and p.is_file())
+    if not files:
+        raise CorpusError(f"{folder}: no .txt articles in this folder")
+    for path in files:
+        yield {"article_id": path.stem, "text": _read_text(path, encoding), "_source": str(path)}
+
+
+def _iter_jsonl(path: Path, encoding: str) -> Iterator[dict]:
+    text = _read_text(path, encoding)
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(f"{path}: line {lineno} is not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise CorpusError(f"{path}: line {lineno} is not a JSON object")
+        yield _record(record, f"{path}: line {lineno}")
+
+
+def _iter_csv(path: Path, encoding: str) -> Iterator[dict]:
+    text = _read_text(path, encoding)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        for record in reader:
+            if None in record:
+                raise CorpusError(f"{path}: row {reader.line_num} has more fields than the header")
+            yield _record(record, f"{path}: row {reader.line_num}")
+    except csv.Error as exc:
+        raise CorpusError(f"{path}: malformed CSV near line {reader.line_num} ({exc})") from None
+
+
+def _record(record: dict, where: str) -> dict:
+    for key in ("id", "text"):
+        if key not in record or record[key] is None:
+            raise CorpusError(f"{where}: missing the {key!r} field")
+    if not isinstance(record["text"], str):
+        raise CorpusError(f"{where}: 'text' is not a string")
+    out = {k: ("" if v is None else str(v)) for k, v in record.items() if k not in ("id", "text")}
+    out["article_id"] = str(record["id"])
+    out["text"] = normalise_text(record["text"])
+    out["_source"] = where
+    return out
+
+
+def iter_articles(path: str | Path, encoding: str = "utf-8") -> Iterator[dict]:
+    """Yield one dict per article (``article_id``, ``text``, metadata) in input order.
+
+    Metadata from a folder's ``metadata.csv`` is not merged here; see :func:`load_corpus`.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file or folder")
+    if path.is_dir():
+        yield from _iter_folder(path, encoding)
+    elif path.suffix == ".jsonl":
+        yield from _iter_jsonl(path, encoding)
+    elif path.suffix == ".csv":
+        yield from _iter_csv(path, encoding)
+    else:
+        raise CorpusError(
+            f"{path}: unsupported corpus; give a folder of .txt files, a .jsonl or a .csv file"
+        )
+
+
+def read_metadata(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
+    """Read a folder's ``metadata.csv``: an ``id`` column plus metadata columns, all strings."""
+    text = _read_text(path, encoding)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        raise CorpusError(f"{path}: empty metadata file")
+    header = [h.strip() for h in rows[0]]
+    if "id" not in header:
+        raise CorpusError(f"{path}: no 'id' column in the header")
+    for lineno, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise CorpusError(
+                f"{path}: row {lineno} has {len(row)} fields, the header has {len(header)}"
+            )
+    meta = pd.DataFrame(rows[1:], columns=header, dtype=str)
+    duplicated = meta["id"][meta["id"].duplicated()]
+    if len(duplicated):
+        raise CorpusError(f"{path}: duplicate id {duplicated.iloc[0]!r}")
+    return meta.rename(columns={"id": "article_id"})
+
+
+def load_corpus(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
+    """Load a corpus into a DataFrame with ``article_id``, ``text`` and metadata columns.
+
+    Rows are sorted by ``article_id`` so results never depend on the order in which files
+    are listed. Empty or whitespace-only articles are skipped with an
+    :class:`EmptyArticleWarning` naming them; their ids are kept in ``df.attrs['skipped']``.
+    """
+    path = Path(path)
+    records, skipped, seen = [], [], {}
+    for record in iter_articles(path, encoding):
+        article_id = record["article_id"]
+        if article_id in seen:
+            raise CorpusError(
+                f"{record['_source']}: duplicate article id {article_id!r} "
+                f"(also in {seen[article_id]})"
+            )
+        seen[article_id] = record["_source"]
+        if not record["text"].strip():
+            warnings.warn(f"{record['_source']}: article {article_id!r} is empty; skipped",
+                          EmptyArticleWarning, stacklevel=2)
+            skipped.append(article_id)
+            continue
+        records.append(record)
+    if not records:
+        raise CorpusError(f"{path}: the corpus has no non-empty articles")
+    articles = pd.DataFrame.from_records(records).drop(columns="_source")
+    if path.is_dir() and (path / "metadata.csv").exists():
+        meta_path = path / "metadata.csv"
+        meta = read_metadata(meta_path, encoding)
+        unknown = sorted(set(meta["article_id"]) - set(seen))
+        if unknown:
+            raise CorpusError(f"{meta_path}: id {unknown[0]!r} matches no article in {path}")
+        articles = articles.merge(meta, on="article_id", how="left", validate="one_to_one")
+    columns = ["article_id", "text"] + [c for c in articles.columns if c not in ("article_id", "text")]
+    articles = articles[columns].fillna("").sort_values("article_id", kind="stable")
+    articles = articles.reset_index(drop=True)
+    articles.attrs["skipped"] = skipped
+    articles.attrs["source"] = str(path)
+    return articles

@@ -1,0 +1,74 @@
+"""Pipeline: run the stages in order, corpus -> tokenize -> countries -> score -> aggregate.
+
+Each stage is a plain function from DataFrames to DataFrames; this module only wires them
+together and fixes the column order of the published tables (the output contract).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import aggregate, countries, score, tokenize
+from .corpus import load_corpus
+
+SENTENCE_COLUMNS = ["article_id", "sentence_id", "start", "end", "text", "countries"]
+MENTION_COLUMNS = ["article_id", "sentence_id", "start", "end", "text", "country", "kind"]
+
+
+def find_mentions(
+    articles: pd.DataFrame, matcher: countries.CountryMatcher | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sentences (with the ``countries`` each refers to) and country mentions of ``articles``."""
+    sentences = tokenize.sentences(articles)
+    mentions = countries.find_mentions(articles, sentences, matcher)
+    codes = (
+        mentions.drop_duplicates(["article_id", "sentence_id", "country"])
+        .sort_values(["article_id", "sentence_id", "country"])
+        .groupby(["article_id", "sentence_id"], sort=False)["country"]
+        .agg(";".join)
+    )
+    keys = pd.MultiIndex.from_frame(sentences[["article_id", "sentence_id"]])
+    sentences["countries"] = codes.reindex(keys).fillna("").to_numpy()
+    return sentences[SENTENCE_COLUMNS + ["words"]], mentions[MENTION_COLUMNS]
+
+
+@dataclass
+class Result:
+    """Everything :func:`analyze` computes, as DataFrames, plus the target it was run for."""
+
+    target: str
+    articles: pd.DataFrame
+    sentences: pd.DataFrame
+    mentions: pd.DataFrame
+    evidence: pd.DataFrame
+    scores: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The published tables, by file name, in their contract column order."""
+        return {
+            "sentences": self.sentences[SENTENCE_COLUMNS + score.SENTENCE_SCORE_COLUMNS],
+            "mentions": self.mentions[MENTION_COLUMNS],
+            "evidence": self.evidence[score.EVIDENCE_COLUMNS],
+            "scores": self.scores[aggregate.SCORE_COLUMNS],
+            "articles": self.articles,
+        }
+
+
+def analyze(corpus: pd.DataFrame | str | Path, target: str = "RUS", model=None,
+            matcher: countries.CountryMatcher | None = None) -> Result:
+    """Score a corpus (a path or a DataFrame from :func:`framing.corpus.load_corpus`).
+
+    Returns a :class:`Result` whose DataFrames are ``sentences``, ``mentions``,
+    ``evidence`` (sentence x co-mentioned country, with cues), ``scores`` (article x
+    country) and ``articles`` (one row per article, metadata included).
+    """
+    articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
+    target = countries.resolve_code(target)
+    sentences, mentions = find_mentions(articles, matcher)
+    sentences, evidence = score.score(sentences, mentions, target, model=model)
+    scores = aggregate.article_country(sentences, mentions, evidence, target)
+    article_table = aggregate.articles(articles, sentences, evidence, target)
+    return Result(target, article_table, sentences, mentions, evidence, scores)
