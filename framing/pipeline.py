@@ -70,5 +70,5 @@ def analyze(corpus: pd.DataFrame | str | Path, target: str = "RUS", model=None,
     sentences, mentions = find_mentions(articles, matcher)
     sentences, evidence = score.score(sentences, mentions, target, model=model)
     scores = aggregate.article_country(sentences, mentions, evidence, target)
-    article_table = aggregate.articles(articles, sentences, evidence, target)
+    article_table = aggregate.articles(articles, sentences, mentions, target)
     return Result(target, article_table, sentences, mentions, evidence, scores)

@@ -76,6 +76,7 @@ DEFAULT_PARAMS = dict(
     mention_windows=True,
     class_weight="balanced",
     max_iter=2000,
+    tol=1e-4,
 )
 
 
@@ -256,14 +257,21 @@ def _window_feats(toks, idxs, window, decay, other_weight):
 DENSE_NAMES = (
     "sent_pos", "sent_neg", "sent_compound",
     "left_pos", "left_neg", "right_pos", "right_neg",
-    "near_val", "near_absval",
+    "near_val", "near_absval", "near_left_val", "near_right_val",
+    "clause_pos", "clause_neg", "far_pos", "far_neg",
+    "n_pos_words", "n_neg_words", "max_pos", "max_neg",
     "neg_near_target", "target_first", "target_rel_pos", "log_len",
     "has_quote", "target_in_quote", "question", "exclaim", "n_mentions",
-    "by_before", "lex_count_win",
+    "by_before", "lex_count_win", "but_before", "but_after",
 )
 
+_CLAUSE_BREAKS = frozenset(
+    ', ; : ( ) " - . but while although though whereas however because'.split())
+_CONTRAST = frozenset("but however although though whereas yet".split())
 
-def _dense_feats(toks, ti, n_mentions, masked, lex, window, decay):
+
+def _dense_feats(toks, ti, n_mentions, lex, window, decay):
+    n_tok = len(toks)
     vals = []
     for j, t in enumerate(toks):
         v = lex.get(t, 0.0)
@@ -275,11 +283,12 @@ def _dense_feats(toks, ti, n_mentions, masked, lex, window, decay):
     tot = pos - neg
     comp = tot / math.sqrt(tot * tot + 15.0)
     lp = ln = rp = rn = 0.0
-    near, cnt = 0.0, 0
+    near = near_l = near_r = 0.0
+    cnt = 0
     for d in range(1, 2 * window + 1):
         w = decay ** (d - 1)
         for j in (ti - d, ti + d):
-            if 0 <= j < len(toks) and vals[j]:
+            if 0 <= j < n_tok and vals[j]:
                 v = vals[j]
                 if d <= window:
                     cnt += 1
@@ -295,18 +304,37 @@ def _dense_feats(toks, ti, n_mentions, masked, lex, window, decay):
                             rn -= w * v
                 if near == 0.0:
                     near = v
+                if j < ti and near_l == 0.0:
+                    near_l = v
+                if j > ti and near_r == 0.0:
+                    near_r = v
+    # the clause around the target: up to the nearest clause-break token on each side
+    lo = ti - 1
+    while lo > 0 and toks[lo] not in _CLAUSE_BREAKS:
+        lo -= 1
+    hi = ti + 1
+    while hi < n_tok - 1 and toks[hi] not in _CLAUSE_BREAKS:
+        hi += 1
+    cv = vals[lo + 1:hi]
+    cp = sum(v for v in cv if v > 0)
+    cn = -sum(v for v in cv if v < 0)
     neg_near = float(any(toks[j] in _NEGATIONS
-                         for j in range(max(0, ti - 3), min(len(toks), ti + 4))))
-    n = len(toks) - 2
-    quote_before = masked[: masked.find(TGT)].count('"') if TGT in masked else 0
+                         for j in range(max(0, ti - 3), min(n_tok, ti + 4))))
+    n = n_tok - 2
+    quote_before = toks[:ti].count('"')
     return [
         math.log1p(pos), math.log1p(neg), comp,
         math.log1p(lp), math.log1p(ln), math.log1p(rp), math.log1p(rn),
-        near, abs(near),
+        near, abs(near), near_l, near_r,
+        math.log1p(cp), math.log1p(cn), math.log1p(pos - cp), math.log1p(neg - cn),
+        math.log1p(sum(v > 0 for v in vals)), math.log1p(sum(v < 0 for v in vals)),
+        max(vals), -min(vals),
         neg_near, float(ti <= 1), (ti - 1) / max(n, 1), math.log1p(n),
-        float('"' in masked), float(quote_before % 2 == 1),
+        float('"' in toks), float(quote_before % 2 == 1),
         float("?" in toks), float("!" in toks), math.log1p(n_mentions),
         float(ti >= 2 and toks[ti - 1] == "by"), math.log1p(cnt),
+        float(any(t in _CONTRAST for t in toks[:ti])),
+        float(any(t in _CONTRAST for t in toks[ti + 1:])),
     ]
 
 
@@ -333,8 +361,7 @@ def _analyse(X: pd.DataFrame, p: dict, lex: dict):
                                                other_w))
         if p["w_mention"]:
             blocks["mention"].append(Counter(mtoks))
-        dense[r] = _dense_feats(toks, ti, 1 + len(oth), masked, lex, p["window"],
-                                p["decay"])
+        dense[r] = _dense_feats(toks, ti, 1 + len(oth), lex, p["window"], p["decay"])
     return blocks, dense
 
 
@@ -411,7 +438,7 @@ class TargetSentimentModel(BaseEstimator, ClassifierMixin):
                  w_dense=DEFAULT_PARAMS["w_dense"],
                  mention_windows=DEFAULT_PARAMS["mention_windows"],
                  class_weight=DEFAULT_PARAMS["class_weight"],
-                 max_iter=DEFAULT_PARAMS["max_iter"]):
+                 max_iter=DEFAULT_PARAMS["max_iter"], tol=DEFAULT_PARAMS["tol"]):
         self.C = C
         self.random_state = random_state
         self.window = window
@@ -431,6 +458,7 @@ class TargetSentimentModel(BaseEstimator, ClassifierMixin):
         self.mention_windows = mention_windows
         self.class_weight = class_weight
         self.max_iter = max_iter
+        self.tol = tol
 
     # -- helpers
     def _params(self):
@@ -486,7 +514,7 @@ class TargetSentimentModel(BaseEstimator, ClassifierMixin):
         Xf = self._features(X)
         clf = LogisticRegression(C=float(p["C"]), class_weight=p["class_weight"],
                                  max_iter=int(p["max_iter"]), solver="lbfgs",
-                                 random_state=p["random_state"], tol=1e-6)
+                                 random_state=p["random_state"], tol=float(p["tol"]))
         clf.fit(Xf, y)
         order = [list(clf.classes_).index(c) for c in LABELS if c in clf.classes_]
         if len(order) != len(LABELS):

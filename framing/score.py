@@ -1,0 +1,343 @@
+"""Score: sentence tone, sentiment toward the target, and stance toward the target.
+
+Three numbers per sentence, each traceable to its inputs:
+
+``sentiment``
+    VADER's compound score of the sentence (vaderSentiment, unchanged), in [-1, 1].
+``target_sentiment``
+    The sentiment the sentence expresses toward the target's mentions: the packaged
+    target-dependent model (:mod:`framing.target_model`) gives P(negative, neutral,
+    positive) for every mention of the target; the sentence's value is the mean of
+    P(positive) - P(negative), in [-1, 1]. Empty where the target is not mentioned.
+``stance``
+    How the sentence portrays the target, in [-1, 1] (against < 0 < favour): the frame
+    cues of :file:`data/cues.csv` found in it, adjusted for negation, rejected claims and
+    distancing, plus a smaller share of ``target_sentiment``:
+    ``stance = tanh(cue_sum + MODEL_WEIGHT * target_sentiment)``.
+
+Cue mechanics (all cues are case-insensitive regular expressions in the CSV):
+
+* ``frame`` cues carry a polarity toward the target (abandonment, unreliability, hollow
+  rhetoric, overstretch, failure: -1; pragmatism, national interest, assets retained,
+  continued supply: +1) and a weight;
+* ``support`` cues (support, aid, protection, supply, ...) count a little in favour when
+  affirmed and strongly against when negated ("no practical support");
+* a ``negator`` (not, no, without, failed to, stopped short of, ...) up to four words
+  before a cue in the same clause reverses it; a favour cue inside scare quotes
+  ("support") is treated as negated;
+* a ``rejection`` marker (do not hold water, baseless, misses the point, ...) reverses the
+  cues before it in the sentence: the rejected claim ("claims that Russia betrayed Syria
+  do not hold water") counts for the opposite side;
+* a ``distance`` marker (alleged, so-called) halves the sentence's against cues;
+* ``blame`` cues (the ally's own elites, its own failures) count in the target's favour
+  and are never reversed by a rejection.
+
+Every evidence row keeps the cues that produced it, with their contribution.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+STANCE_LABELS = ("against", "neutral", "favour")
+SENTENCE_SCORE_COLUMNS = ["target_mentioned", "sentiment", "target_sentiment", "stance"]
+EVIDENCE_COLUMNS = ["article_id", "sentence_id", "country", "stance", "stance_label", "cues",
+                    "target_sentiment", "sentiment"]
+
+#: Share of the model's target sentiment in the stance (the cues' share is 1).
+MODEL_WEIGHT = 0.5
+#: |stance| below this is labelled neutral.
+NEUTRAL_BAND = 0.2
+#: How far (in words) a negator reaches forward to the cue it reverses.
+NEGATION_WINDOW = 4
+
+CUE_TYPES = ("frame", "support", "blame", "rejection", "distance", "negator", "quantity")
+# Negation does not reach across punctuation or into a subordinate clause.
+_CLAUSE_BREAK = re.compile(
+    r"[,;:—–()\[\]]|\s-\s|(?<![\w-])(?:but|yet|while|whereas|because|although|though|why|that|"
+    r"which|who|whom|whether|if|when|as)(?![\w-])",
+    re.IGNORECASE,
+)
+_QUOTES_OPEN = "\"'“‘«"
+_QUOTES_CLOSE = "\"'”’»"
+
+
+def stance_label(value: float) -> str:
+    """``against`` / ``neutral`` / ``favour`` for a stance value."""
+    if value <= -NEUTRAL_BAND:
+        return "against"
+    if value >= NEUTRAL_BAND:
+        return "favour"
+    return "neutral"
+
+
+def load_cues(path=None) -> pd.DataFrame:
+    """The cue lexicon (``pattern, type, frame, polarity, weight, note``), validated."""
+    if path is None:
+        with resources.as_file(resources.files("framing") / "data" / "cues.csv") as file:
+            return _validate_cues(_read_cues(file), file)
+    return _validate_cues(_read_cues(path), path)
+
+
+def _read_cues(path) -> pd.DataFrame:
+    cues = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return cues
+
+
+def _validate_cues(cues: pd.DataFrame, source) -> pd.DataFrame:
+    missing = {"pattern", "type", "frame", "polarity", "weight", "negated", "agentive"} - set(cues.columns)
+    if missing:
+        raise ValueError(f"{source}: missing columns {sorted(missing)}")
+    for row, cue in enumerate(cues.itertuples(index=False), start=2):
+        if cue.type not in CUE_TYPES:
+            raise ValueError(f"{source}: row {row}: unknown cue type {cue.type!r}")
+        try:
+            float(cue.polarity), float(cue.weight), float(cue.negated or 0)
+        except ValueError:
+            raise ValueError(f"{source}: row {row}: polarity, weight and negated must be numbers") from None
+        try:
+            re.compile(cue.pattern)
+        except re.error as exc:
+            raise ValueError(f"{source}: row {row}: bad pattern {cue.pattern!r} ({exc})") from None
+    return cues
+
+
+def _wrap(pattern: str) -> str:
+    return rf"(?<![\w-])(?:{pattern})(?![\w-])"
+
+
+@dataclass
+class Hit:
+    """One cue found in a sentence and what it contributes."""
+
+    start: int
+    end: int
+    text: str
+    type: str
+    frame: str
+    value: float
+    modifier: str = ""
+
+    def describe(self) -> str:
+        mod = f" [{self.modifier}]" if self.modifier else ""
+        return f"{self.frame}: “{self.text}”{mod} {self.value:+.2f}"
+
+
+class CueLexicon:
+    """The compiled cue lexicon: one alternation for cues, one for negators."""
+
+    def __init__(self, cues: pd.DataFrame | None = None):
+        self.cues = load_cues() if cues is None else cues
+        scored = self.cues[~self.cues["type"].isin(["negator", "quantity"])].reset_index(drop=True)
+        self._rows = list(scored.itertuples(index=False))
+        self._cue_re = re.compile(
+            "|".join(f"({_wrap(p)})" for p in scored["pattern"]), re.IGNORECASE
+        )
+        self._negator_re = self._scope_re("negator")
+        self._quantity_re = self._scope_re("quantity")
+
+    def _scope_re(self, kind: str) -> re.Pattern:
+        """A negator of ``kind`` followed by at most NEGATION_WINDOW words, up to the cue."""
+        patterns = self.cues.loc[self.cues["type"] == kind, "pattern"]
+        words = r"(?:[\w'’-]+\W+?\s*){0,%d}" % NEGATION_WINDOW
+        return re.compile(rf"(?<![\w-])(?:{'|'.join(patterns)})\s+{words}\Z", re.IGNORECASE)
+
+    def hits(self, text: str, spans=(), target: str | None = None) -> list[Hit]:
+        """The cues of ``text`` with their final contributions (modifiers applied).
+
+        ``spans`` are the country mentions of the sentence as ``(start, end, iso3)``; with
+        ``target`` they let an agentive cue (abandon, betray, fail ...) find its agent.
+        """
+        hits = []
+        for match in self._cue_re.finditer(text):
+            cue = self._rows[match.lastindex - 1]
+            start, end = match.span()
+            value = float(cue.polarity) * float(cue.weight)
+            hit = Hit(start, end, match.group(0), cue.type, cue.frame or cue.type, value)
+            if cue.type in ("frame", "support"):
+                reversed_value = float(cue.negated) if cue.negated != "" else -value
+                clause_start = _clause_start(text, start)
+                if self._negator_re.search(text, clause_start, start) or (
+                    value > 0 and self._quantity_re.search(text, clause_start, start)
+                ):
+                    hit.modifier, hit.value = "negated", reversed_value
+                elif value > 0 and _scare_quoted(text, start, end):
+                    hit.modifier, hit.value = "scare quotes", reversed_value
+                elif cue.agentive == "yes" and target is not None:
+                    agent = _agent(text, start, spans)
+                    if agent is not None and agent != target:
+                        hit.modifier, hit.value = f"done by {agent}", -value
+            hits.append(hit)
+        return _apply_sentence_markers(hits)
+
+
+def _clause_start(text: str, position: int) -> int:
+    last = 0
+    for match in _CLAUSE_BREAK.finditer(text, 0, position):
+        last = match.end()
+    return last
+
+
+_PUNCT_BREAK = re.compile(r"[,;:—–()\[\]]|\s-\s")
+_PASSIVE = re.compile(r"(?:been|being|was|were|is|are|be|feel|feels|felt|feeling|get|gets|got|left)\s+(?:\w+\s+)?\Z",
+                      re.IGNORECASE)
+
+
+def _agent(text: str, cue_start: int, spans) -> str | None:
+    """The country doing an agentive cue: the last mention before it in its clause.
+
+    None when the cue is passive ("allies feel abandoned") or no country precedes it in
+    the clause; the caller then keeps the default reading, the target as the agent.
+    """
+    if _PASSIVE.search(text, 0, cue_start):
+        return None
+    clause_start = 0
+    for match in _PUNCT_BREAK.finditer(text, 0, cue_start):
+        clause_start = match.end()
+    before = [(end, country) for start, end, country in spans if clause_start <= start and end <= cue_start]
+    return max(before)[1] if before else None
+
+
+def _scare_quoted(text: str, start: int, end: int) -> bool:
+    return start > 0 and end < len(text) and text[start - 1] in _QUOTES_OPEN and text[end] in _QUOTES_CLOSE
+
+
+def _apply_sentence_markers(hits: list[Hit]) -> list[Hit]:
+    rejections = [h.start for h in hits if h.type == "rejection"]
+    distanced = any(h.type == "distance" for h in hits)
+    for hit in hits:
+        if hit.type in ("frame", "support") and rejections and hit.start < max(rejections):
+            hit.value = -hit.value
+            hit.modifier = (hit.modifier + ", " if hit.modifier else "") + "rejected claim"
+        elif hit.type in ("frame", "support") and distanced and hit.value < 0:
+            hit.value *= 0.5
+            hit.modifier = (hit.modifier + ", " if hit.modifier else "") + "distanced"
+    # Markers only steer other cues; they contribute nothing on their own.
+    for hit in hits:
+        if hit.type in ("rejection", "distance"):
+            hit.value = 0.0
+    return hits
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> CueLexicon:
+    """The package's cue lexicon, compiled once."""
+    return CueLexicon()
+
+
+@lru_cache(maxsize=1)
+def _vader():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def sentence_tone(texts) -> np.ndarray:
+    """VADER compound score of each text."""
+    polarity = _vader().polarity_scores
+    return np.fromiter((polarity(t)["compound"] for t in texts), dtype=float, count=len(texts))
+
+
+def target_sentiment(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str,
+                     model=None) -> pd.Series:
+    """Mean P(positive) - P(negative) over the target's mentions, per sentence (NaN if none)."""
+    from . import target_model
+
+    model = model or target_model.default_model()
+    own = mentions[mentions["country"] == target]
+    result = pd.Series(np.nan, index=sentences.index, dtype=float)
+    if own.empty:
+        return result
+    keyed = sentences.reset_index().set_index(["article_id", "sentence_id"])
+    rows = keyed.loc[list(zip(own["article_id"], own["sentence_id"]))]
+    offsets = rows["start"].to_numpy()
+    spans = pd.DataFrame(
+        {
+            "text": rows["text"].to_numpy(),
+            "start": own["start"].to_numpy() - offsets,
+            "end": own["end"].to_numpy() - offsets,
+        }
+    )
+    spans["other_spans"] = _other_spans(own, offsets)
+    proba = model.predict_proba(spans)
+    labels = list(target_model.LABELS)
+    polarity = proba[:, labels.index("positive")] - proba[:, labels.index("negative")]
+    per_sentence = pd.Series(polarity).groupby(rows["index"].to_numpy()).mean()
+    result.loc[per_sentence.index] = per_sentence.to_numpy()
+    return result
+
+
+def _other_spans(own: pd.DataFrame, offsets: np.ndarray) -> list[list[tuple[int, int]]]:
+    """For each target mention, the other target mentions of its sentence (relative offsets)."""
+    keys = list(zip(own["article_id"], own["sentence_id"]))
+    starts = own["start"].to_numpy() - offsets
+    ends = own["end"].to_numpy() - offsets
+    groups: dict = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    return [[(int(starts[j]), int(ends[j])) for j in groups[key] if j != i] for i, key in enumerate(keys)]
+
+
+def _sentence_spans(sentences: pd.DataFrame, mentions: pd.DataFrame) -> dict:
+    """(article_id, sentence_id) -> [(start, end, iso3)] with offsets relative to the sentence."""
+    starts = sentences.set_index(["article_id", "sentence_id"])["start"]
+    offset = starts.reindex(pd.MultiIndex.from_frame(mentions[["article_id", "sentence_id"]])).to_numpy()
+    spans: dict = {}
+    for aid, sid, start, end, country, base in zip(mentions["article_id"], mentions["sentence_id"],
+                                                   mentions["start"], mentions["end"],
+                                                   mentions["country"], offset):
+        spans.setdefault((aid, sid), []).append((int(start - base), int(end - base), country))
+    return spans
+
+
+def combine(cue_sum: float, target_sentiment_value: float) -> float:
+    """The stance formula: ``tanh(cue_sum + MODEL_WEIGHT * target_sentiment)``."""
+    ts = 0.0 if math.isnan(target_sentiment_value) else target_sentiment_value
+    return math.tanh(cue_sum + MODEL_WEIGHT * ts)
+
+
+def score(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model=None,
+          lexicon: CueLexicon | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add ``target_mentioned, sentiment, target_sentiment, stance`` (and ``cues``) to the
+    sentences, and build the evidence table: one row per sentence x other country where
+    the sentence also refers to the target."""
+    lexicon = lexicon or default_lexicon()
+    sentences = sentences.copy()
+    codes = sentences["countries"].str.split(";")
+    mentioned = codes.map(lambda c: target in c)
+    sentences["target_mentioned"] = mentioned
+    sentences["sentiment"] = sentence_tone(sentences["text"].tolist())
+    sentences["target_sentiment"] = target_sentiment(sentences, mentions, target, model)
+
+    stance = np.full(len(sentences), np.nan)
+    cue_text = [""] * len(sentences)
+    spans = _sentence_spans(sentences, mentions)
+    for pos in np.flatnonzero(mentioned.to_numpy()):
+        key = (sentences["article_id"].iat[pos], sentences["sentence_id"].iat[pos])
+        hits = lexicon.hits(sentences["text"].iat[pos], spans.get(key, ()), target)
+        cue_sum = sum(h.value for h in hits)
+        stance[pos] = combine(cue_sum, sentences["target_sentiment"].iat[pos])
+        cue_text[pos] = " | ".join(h.describe() for h in hits if h.value != 0 or h.modifier)
+    sentences["stance"] = stance
+    sentences["cues"] = cue_text
+
+    rows = []
+    for pos in np.flatnonzero(mentioned.to_numpy()):
+        for country in codes.iat[pos]:
+            if country != target:
+                rows.append(pos)
+                rows.append(country)
+    positions, others = rows[0::2], rows[1::2]
+    evidence = sentences.iloc[positions][["article_id", "sentence_id", "stance", "cues",
+                                          "target_sentiment", "sentiment"]].copy()
+    evidence.insert(2, "country", others)
+    evidence["stance_label"] = evidence["stance"].map(stance_label)
+    evidence = evidence[EVIDENCE_COLUMNS].reset_index(drop=True)
+    return sentences, evidence
