@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_corpus_args(p)
     p.add_argument("--target", default="RUS", help="ISO3 code (or name) of the target country (default RUS)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for the local engine (default 1)")
+    p.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="'local' (this machine) or 'dask' (a Dask distributed cluster)")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    p.add_argument("--batch-size", type=int, default=None, help="articles per batch (default 64)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: only when stderr is a terminal)")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser(
@@ -98,18 +106,18 @@ def _cmd_mentions(args) -> None:
 
 
 def _cmd_score(args) -> None:
-    from .corpus import load_corpus
-    from .output import write_tables
-    from .pipeline import analyze
+    from .engine import BATCH_SIZE, score_corpus
 
-    articles = load_corpus(args.corpus, encoding=args.encoding)
-    result = analyze(articles, target=args.target)
-    write_tables(args.out, result.tables())
-    _summary(
-        f"{len(articles)} articles, {len(result.sentences)} sentences, "
-        f"{len(result.evidence)} evidence rows, target {result.target} -> {args.out}",
-        articles,
-    )
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, not {args.jobs}")
+    summary = score_corpus(args.corpus, args.out, args.target, jobs=args.jobs, engine=args.engine,
+                           scheduler=args.scheduler, encoding=args.encoding,
+                           batch_size=args.batch_size or BATCH_SIZE, progress=args.progress)
+    message = (f"{summary.articles} articles, {summary.rows['sentences']} sentences, "
+               f"{summary.rows['evidence']} evidence rows, target {summary.target} -> {summary.out}")
+    if summary.skipped:
+        message += f" ({len(summary.skipped)} empty articles skipped)"
+    print(message, file=sys.stderr)
 
 
 def _cmd_train(args) -> None:

@@ -112,11 +112,16 @@ def _record(record: dict, where: str) -> dict:
             raise CorpusError(f"{where}: missing the {key!r} field")
     if not isinstance(record["text"], str):
         raise CorpusError(f"{where}: 'text' is not a string")
-    out = {k: ("" if v is None else str(v)) for k, v in record.items() if k not in ("id", "text")}
+    out = {k: _one_line(v) for k, v in record.items() if k not in ("id", "text")}
     out["article_id"] = str(record["id"])
     out["text"] = normalise_text(record["text"])
     out["_source"] = where
     return out
+
+
+def _one_line(value) -> str:
+    """A metadata value as text on one line (line breaks become spaces)."""
+    return "" if value is None else " ".join(str(value).splitlines())
 
 
 def iter_articles(path: str | Path, encoding: str = "utf-8") -> Iterator[dict]:
@@ -153,7 +158,7 @@ def read_metadata(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
             raise CorpusError(
                 f"{path}: row {lineno} has {len(row)} fields, the header has {len(header)}"
             )
-    meta = pd.DataFrame(rows[1:], columns=header, dtype=str)
+    meta = pd.DataFrame([[_one_line(v) for v in row] for row in rows[1:]], columns=header, dtype=str)
     duplicated = meta["id"][meta["id"].duplicated()]
     if len(duplicated):
         raise CorpusError(f"{path}: duplicate id {duplicated.iloc[0]!r}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -81,14 +82,47 @@ def figures_dir() -> Path:
     return here / "figures"
 
 
-def source_line(corpus: str) -> str:
+#: Print width of a figure: 16 cm, the text width of an A4 page with normal margins.
+WIDTH = 16 / 2.54
+#: Room kept under the axes for the source line, in inches.
+SOURCE_HEIGHT = 0.28
+#: The corpus named in the source line of the study's figures.
+CORPUS = "five news articles on Russia and its allies (seeds/)"
+
+
+def source_line(corpus: str = CORPUS) -> str:
     return f"Source: {corpus}; framing {__version__}"
 
 
-def finish(fig, title: str, corpus: str) -> None:
-    """Put the finding as the title and the source line under the figure."""
-    fig.suptitle(title, x=0.01, ha="left")
-    fig.text(0.01, 0.005, source_line(corpus), ha="left", va="bottom", fontsize=8, color="#555555")
+def new_figure(height: float, ncols: int = 1, nrows: int = 1, width: float = WIDTH, **kwargs):
+    """A figure at print width (16 cm) with constrained layout; returns ``(fig, axes)``."""
+    apply_style()
+    return plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained", **kwargs)
+
+
+def finish(fig, title: str, corpus: str = CORPUS) -> None:
+    """Put the finding as the title (wrapped to the figure width) and the source line under it.
+
+    With constrained layout the axes are kept clear of the source line.
+    """
+    width_in = fig.get_figwidth()
+    size = matplotlib.rcParams["figure.titlesize"]
+    size = matplotlib.font_manager.FontProperties(size=size).get_size_in_points()
+    chars = max(20, int(width_in * 72 / (size * 0.62)))
+    fig.suptitle(textwrap.fill(title, chars), x=0.01, ha="left")
+    fig.text(0.01, 0.01, source_line(corpus), ha="left", va="bottom", fontsize=8, color="#555555")
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        bottom = SOURCE_HEIGHT / fig.get_figheight()
+        engine.set(rect=(0, bottom, 1, 1 - bottom))
+
+
+def show(fig) -> None:
+    """Display ``fig`` in a notebook (as PNG) and close it, so it is shown exactly once."""
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
 
 
 def inputs_digest(inputs: Iterable) -> str:
@@ -137,28 +171,44 @@ def save_figure(fig, name: str, *, title: str = "", caption: str = "", notebook:
 # ----------------------------------------------------------------------------- charts
 
 
+def _text_colour(rgba) -> str:
+    luminance = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]
+    return "white" if luminance < 0.5 else "black"
+
+
 def heatmap(values: pd.DataFrame, labels: pd.DataFrame | None = None, *, diverging: bool,
-            ax=None, colorbar_label: str = "", vmax: float | None = None):
-    """An annotated heatmap of ``values`` (rows x columns); NaN cells are left blank.
+            ax=None, colorbar_label: str = "", vmax: float | None = None, fontsize: float = 8,
+            cmap: str | None = None, colorbar: bool = True, xlabels_top: bool = True):
+    """An annotated heatmap of ``values`` (rows x columns); NaN cells are left light grey.
 
     ``diverging=True`` uses the stance palette centred on 0; otherwise a sequential one.
-    ``labels`` gives the text of each cell (default: the value with two decimals).
+    ``labels`` gives the text of each cell (default: the value with two decimals); an
+    empty label leaves the cell unannotated. Column labels go on top, as in a table.
     """
     ax = ax or plt.gca()
     data = values.to_numpy(dtype=float)
     masked = np.ma.masked_invalid(data)
+    finite = np.isfinite(data).any()
     if diverging:
-        limit = vmax or max(0.05, float(np.nanmax(np.abs(data))) if np.isfinite(data).any() else 1.0)
+        limit = vmax or max(0.05, float(np.nanmax(np.abs(data))) if finite else 1.0)
         norm = TwoSlopeNorm(vmin=-limit, vcenter=0.0, vmax=limit)
-        cmap = plt.get_cmap(STANCE_CMAP).copy()
+        colours = plt.get_cmap(cmap or STANCE_CMAP).copy()
     else:
-        norm = matplotlib.colors.Normalize(vmin=0, vmax=vmax or np.nanmax(data))
-        cmap = plt.get_cmap(SALIENCE_CMAP).copy()
-    cmap.set_bad("#F2F2F2")
-    image = ax.imshow(masked, cmap=cmap, norm=norm, aspect="auto")
-    ax.set_xticks(range(values.shape[1]), values.columns, rotation=0)
-    ax.set_yticks(range(values.shape[0]), values.index)
+        top = vmax or (float(np.nanmax(data)) if finite else 1.0)
+        norm = matplotlib.colors.Normalize(vmin=0, vmax=max(top, 1e-9))
+        colours = plt.get_cmap(cmap or SALIENCE_CMAP).copy()
+    colours.set_bad("#F2F2F2")
+    image = ax.imshow(masked, cmap=colours, norm=norm, aspect="auto", interpolation="nearest")
+    ax.set_xticks(range(values.shape[1]), [str(c) for c in values.columns], fontsize=8.5)
+    ax.set_yticks(range(values.shape[0]), [str(i) for i in values.index])
+    if xlabels_top:
+        ax.xaxis.tick_top()
+        ax.xaxis.set_label_position("top")
     ax.tick_params(length=0)
+    ax.set_xticks(np.arange(values.shape[1] + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(values.shape[0] + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     for i in range(values.shape[0]):
@@ -166,35 +216,139 @@ def heatmap(values: pd.DataFrame, labels: pd.DataFrame | None = None, *, divergi
             if not np.isfinite(data[i, j]):
                 continue
             text = labels.iat[i, j] if labels is not None else f"{data[i, j]:.2f}"
-            rgba = cmap(norm(data[i, j]))
-            luminance = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if luminance < 0.5 else "black")
-    colorbar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
-    colorbar.set_label(colorbar_label)
-    colorbar.outline.set_visible(False)
+            if not text:
+                continue
+            ax.text(j, i, text, ha="center", va="center", fontsize=fontsize,
+                    color=_text_colour(colours(norm(data[i, j]))))
+    if colorbar:
+        bar = ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02, aspect=30)
+        bar.set_label(colorbar_label)
+        bar.outline.set_visible(False)
+        bar.ax.tick_params(length=2)
     return image
 
 
 def interval_plot(scores: pd.DataFrame, *, ax=None, group: str = "article", item: str = "country",
-                  label_of=None):
-    """Stance with its 95% interval, one row per ``item`` grouped by ``group``.
+                  label_of=None, group_label_of=None, n: str | None = "target_sentences",
+                  xlabel: str = "stance toward Russia (−1 against … +1 favour), 95% interval"):
+    """Stance with its 95% interval, one row per ``item``, under a bold heading per ``group``.
 
-    ``scores`` needs columns ``group, item, stance, stance_low, stance_high, stance_label``.
+    ``scores`` needs columns ``group, item, stance, stance_low, stance_high, stance_label``
+    (and ``n``, whose value is written at the right of each row, if given). Rows keep
+    the order of ``scores``.
     """
     ax = ax or plt.gca()
     rows = scores.reset_index(drop=True)
-    y = np.arange(len(rows))[::-1]
-    colours = [STANCE_COLOURS.get(label, "#7F7F7F") for label in rows["stance_label"]]
-    ax.hlines(y, rows["stance_low"], rows["stance_high"], color=colours, linewidth=2)
-    ax.scatter(rows["stance"], y, color=colours, zorder=3, s=28)
-    ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_yticks(y, [label_of(r) if label_of else f"{r[group]} · {r[item]}" for _, r in rows.iterrows()])
-    ax.set_xlim(-1.05, 1.05)
-    ax.set_xlabel("stance toward the target (−1 against … +1 favour), mean and 95% bootstrap interval")
+    positions, ticks, bold = [], [], []
+    y = 0
     previous = None
-    for yi, value in zip(y, rows[group]):
-        if previous is not None and value != previous:
-            ax.axhline(yi + 0.5, color="#CCCCCC", linewidth=0.6)
-        previous = value
+    for _, row in rows.iterrows():
+        if previous is None or row[group] != previous:
+            if previous is not None:
+                y += 0.4
+            ticks.append((y, group_label_of(row[group]) if group_label_of else str(row[group])))
+            bold.append(True)
+            y += 1
+            previous = row[group]
+        positions.append(y)
+        ticks.append((y, label_of(row) if label_of else str(row[item])))
+        bold.append(False)
+        y += 1
+    positions = -np.asarray(positions, dtype=float)
+    colours = [STANCE_COLOURS.get(label, "#7F7F7F") for label in rows["stance_label"]]
+    ax.axvspan(-0.2, 0.2, color="#F2F2F2", zorder=0, linewidth=0)
+    ax.axvline(0, color="#333333", linewidth=0.8, zorder=1)
+    ax.hlines(positions, rows["stance_low"], rows["stance_high"], color=colours, linewidth=2.2, zorder=2)
+    ax.scatter(rows["stance"], positions, color=colours, zorder=3, s=26)
+    ax.set_yticks([-t for t, _ in ticks], [label for _, label in ticks])
+    for tick, is_bold in zip(ax.get_yticklabels(), bold):
+        if is_bold:
+            tick.set_fontweight("bold")
+            tick.set_color("#222222")
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_ylim(-(y - 0.4), 0.6)
+    ax.set_xlabel(xlabel)
+    if n is not None:
+        for yi, value in zip(positions, rows[n]):
+            ax.text(1.0, yi, f"n={int(value)}", transform=ax.get_yaxis_transform(), ha="left",
+                    va="center", fontsize=8, color="#555555", clip_on=False)
+    return ax
+
+
+def stacked_barh(counts: pd.DataFrame, *, ax=None, colours=None, total_labels: bool = True,
+                 legend_title: str = ""):
+    """Horizontal stacked bars: one bar per row of ``counts``, one segment per column."""
+    ax = ax or plt.gca()
+    colours = colours or OKABE_ITO
+    y = np.arange(len(counts))[::-1]
+    left = np.zeros(len(counts))
+    for k, column in enumerate(counts.columns):
+        values = counts[column].to_numpy(dtype=float)
+        ax.barh(y, values, left=left, color=colours[k % len(colours)], label=str(column),
+                height=0.7, edgecolor="white", linewidth=0.6)
+        for yi, x0, v in zip(y, left, values):
+            if v >= 0.06 * max(1.0, counts.to_numpy(dtype=float).sum(axis=1).max()):
+                rgba = matplotlib.colors.to_rgba(colours[k % len(colours)])
+                ax.text(x0 + v / 2, yi, f"{v:.0f}", ha="center", va="center", fontsize=7.5,
+                        color=_text_colour(rgba))
+        left += values
+    if total_labels:
+        for yi, total in zip(y, left):
+            ax.text(total, yi, f" {total:.0f}", ha="left", va="center", fontsize=8)
+    ax.set_yticks(y, [str(i) for i in counts.index])
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlim(0, left.max() * 1.1 if len(left) and left.max() > 0 else 1)
+    return ax
+
+
+def confusion_plot(matrix: pd.DataFrame, *, ax=None, title: str = ""):
+    """A confusion matrix (hand labels as rows, system labels as columns) with counts.
+
+    The shading is the share of each row, so the diagonal reads as recall per class.
+    """
+    ax = ax or plt.gca()
+    values = matrix.to_numpy(dtype=float)
+    totals = values.sum(axis=1, keepdims=True)
+    share = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
+    labels = pd.DataFrame([[f"{int(v)}" for v in row] for row in values],
+                          index=matrix.index, columns=matrix.columns)
+    heatmap(pd.DataFrame(share, index=matrix.index, columns=matrix.columns), labels, diverging=False,
+            ax=ax, vmax=1.0, fontsize=10, cmap="Greys", colorbar=False, xlabels_top=False)
+    ax.set_xlabel("system")
+    ax.set_ylabel("hand label")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def quadrant_scatter(data: pd.DataFrame, x: str, y: str, *, hue: str, ax=None, palette=None,
+                     x_band: float = 0.05, y_band: float = 0.2, quadrant_labels=None,
+                     hue_label_of=None):
+    """Scatter of ``y`` against ``x`` with the four sign quadrants named in their corners.
+
+    Points inside the neutral bands (|x| < ``x_band`` or |y| < ``y_band``) are drawn hollow:
+    they belong to no quadrant. ``quadrant_labels`` maps ``(sign_x, sign_y)`` to a text.
+    """
+    ax = ax or plt.gca()
+    palette = palette or OKABE_ITO
+    ax.axvspan(-x_band, x_band, color="#F2F2F2", zorder=0, linewidth=0)
+    ax.axhspan(-y_band, y_band, color="#F2F2F2", zorder=0, linewidth=0)
+    ax.axhline(0, color="#333333", linewidth=0.7)
+    ax.axvline(0, color="#333333", linewidth=0.7)
+    for k, (key, group) in enumerate(data.groupby(hue, sort=True)):
+        colour = palette[k % len(palette)]
+        inside = (group[x].abs() >= x_band) & (group[y].abs() >= y_band)
+        ax.scatter(group.loc[inside, x], group.loc[inside, y], s=22, color=colour, alpha=0.85,
+                   label=hue_label_of(key) if hue_label_of else str(key), zorder=3, linewidth=0)
+        ax.scatter(group.loc[~inside, x], group.loc[~inside, y], s=22, facecolor="none",
+                   edgecolor=colour, alpha=0.85, zorder=3, linewidth=0.8)
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_ylim(-1.08, 1.08)
+    for (sx, sy), text in (quadrant_labels or {}).items():
+        ax.text(0.98 if sx > 0 else 0.02, 0.98 if sy > 0 else 0.02, text, transform=ax.transAxes,
+                ha="right" if sx > 0 else "left", va="top" if sy > 0 else "bottom", fontsize=8,
+                color="#333333", bbox=dict(facecolor="white", edgecolor="#BBBBBB", linewidth=0.5,
+                                           boxstyle="round,pad=0.3", alpha=0.9), zorder=4)
     return ax

@@ -27,13 +27,25 @@ def execute(path: str | Path, timeout: int = 600):
     return notebook
 
 
-def run_in_place(paths) -> None:
-    import nbformat
+def run_in_place(paths) -> list[str]:
+    """Execute each notebook and write it back; return the paths that failed.
 
+    A notebook that raises is left as it was (its old outputs stay), the others still run.
+    """
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+
+    failed = []
     for path in paths:
         print(f"executing {path}", file=sys.stderr)
-        notebook = execute(path)
+        try:
+            notebook = execute(path)
+        except CellExecutionError as exc:
+            print(f"{path}: a cell raised; the notebook was not rewritten\n{exc}", file=sys.stderr)
+            failed.append(str(path))
+            continue
         write_bytes_atomic(path, (nbformat.writes(notebook) + "\n").encode("utf-8"))
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print("usage: python -m framing.notebooks NOTEBOOK.ipynb ...", file=sys.stderr)
         return 2
-    run_in_place(paths)
+    failed = run_in_place(paths)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -164,9 +164,13 @@ class CueLexicon:
             if cue.type in ("frame", "support"):
                 reversed_value = float(cue.negated) if cue.negated != "" else -value
                 clause_start = _clause_start(text, start)
-                if self._negator_re.search(text, clause_start, start) or (
+                negation = self._negator_re.search(text, clause_start, start) or (
                     value > 0 and self._quantity_re.search(text, clause_start, start)
-                ):
+                )
+                if negation and _MANNER.search(negation.group(0)):
+                    # "does not openly betray": the manner is denied, not the act
+                    hit.modifier, hit.value = "manner negated", 0.0
+                elif negation:
                     hit.modifier, hit.value = "negated", reversed_value
                 elif value > 0 and _scare_quoted(text, start, end):
                     hit.modifier, hit.value = "scare quotes", reversed_value
@@ -185,6 +189,8 @@ def _clause_start(text: str, position: int) -> int:
     return last
 
 
+_MANNER = re.compile(r"\b(?:openly|publicly|formally|officially|explicitly|directly|overtly|loudly|"
+                    r"entirely|completely|fully|simply|just|only|merely)\b", re.IGNORECASE)
 _PUNCT_BREAK = re.compile(r"[,;:—–()\[\]]|\s-\s")
 _PASSIVE = re.compile(r"(?:been|being|was|were|is|are|be|feel|feels|felt|feeling|get|gets|got|left)\s+(?:\w+\s+)?\Z",
                       re.IGNORECASE)

@@ -355,7 +355,7 @@ def _analyse(X: pd.DataFrame, p: dict, lex: dict):
         if p["w_sent"]:
             blocks["sent"].append(_word_feats(toks, p["word_ngrams"]))
         if p["w_char"]:
-            blocks["char"].append(_char_feats(masked, lo, hi))
+            blocks["char"].append(masked)
         if p["w_win"]:
             blocks["win"].append(_window_feats(toks, [ti] + oth, p["window"], p["decay"],
                                                other_w))
@@ -401,17 +401,42 @@ def _transform_block(docs, index, idf, sublinear, weight):
                 indices.append(j)
                 data.append(v)
         indptr.append(len(indices))
-    data = np.asarray(data, dtype=np.float64)
+    M = sp.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64),
+                       np.asarray(indptr)), shape=(len(docs), len(idf)))
+    return _finish_block(M, idf, sublinear, weight)
+
+
+def _transform_char(texts, index, idf, weight, cache, lo, hi):
+    """Char_wb n-gram counts; n-grams never cross words, so per-word index lists are cached."""
+    indptr = [0]
+    indices = []
+    for s in texts:
+        for w in s.split():
+            ids = cache.get(w)
+            if ids is None:
+                ww = f" {w} "
+                L = len(ww)
+                ids = [index[g] for k in range(lo, min(hi, L) + 1)
+                       for g in (ww[i:i + k] for i in range(L - k + 1)) if g in index]
+                if len(cache) > 500_000:
+                    cache.clear()
+                cache[w] = ids
+            indices.extend(ids)
+        indptr.append(len(indices))
+    M = sp.csr_matrix((np.ones(len(indices)), np.asarray(indices, dtype=np.int64),
+                       np.asarray(indptr)), shape=(len(texts), len(idf)))
+    M.sum_duplicates()
+    return _finish_block(M, idf, True, weight)
+
+
+def _finish_block(M, idf, sublinear, weight):
+    """(sublinear) tf * idf, then L2-normalise each row and scale by the block weight."""
     if sublinear:
-        data = 1.0 + np.log(data)
-    M = sp.csr_matrix((data, np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-                      shape=(len(docs), len(idf)))
-    M = M @ sp.diags(idf)
-    M = sp.csr_matrix(M)
+        M.data = 1.0 + np.log(M.data)
+    M = sp.csr_matrix(M @ sp.diags(idf))
     norms = np.sqrt(np.asarray(M.multiply(M).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    M = sp.diags(weight / norms) @ M
-    return sp.csr_matrix(M)
+    return sp.csr_matrix(sp.diags(weight / norms) @ M)
 
 
 # ----------------------------------------------------------------------------- model
@@ -475,8 +500,13 @@ class TargetSentimentModel(BaseEstimator, ClassifierMixin):
         mats = []
         for b in self._active_blocks(p):
             wkey, _, _, sub = _BLOCK_CFG[b]
-            mats.append(_transform_block(blocks[b], self._index_[b], self.idf_[b], sub,
-                                         float(p[wkey])))
+            if b == "char":
+                lo, hi = p["char_ngrams"]
+                mats.append(_transform_char(blocks[b], self._index_[b], self.idf_[b],
+                                            float(p[wkey]), self._char_cache, lo, hi))
+            else:
+                mats.append(_transform_block(blocks[b], self._index_[b], self.idf_[b], sub,
+                                             float(p[wkey])))
         if p["w_dense"]:
             Z = (dense - self.dense_mean_) / self.dense_scale_ * float(p["w_dense"])
             mats.append(sp.csr_matrix(Z))
@@ -485,6 +515,7 @@ class TargetSentimentModel(BaseEstimator, ClassifierMixin):
     def _build_index(self):
         self._index_ = {b: {f: i for i, f in enumerate(v.tolist())}
                         for b, v in self.vocab_.items()}
+        self._char_cache = {}
 
     # -- sklearn API
     def fit(self, X, y):
@@ -504,7 +535,11 @@ class TargetSentimentModel(BaseEstimator, ClassifierMixin):
         self.vocab_, self.idf_ = {}, {}
         for b in self._active_blocks(p):
             _, dkey, mkey, _ = _BLOCK_CFG[b]
-            self.vocab_[b], self.idf_[b] = _fit_vocab(blocks[b], int(p[dkey]),
+            docs = blocks[b]
+            if b == "char":
+                lo, hi = p["char_ngrams"]
+                docs = [_char_feats(m, lo, hi) for m in docs]
+            self.vocab_[b], self.idf_[b] = _fit_vocab(docs, int(p[dkey]),
                                                       int(p[mkey]) if mkey else 0)
         self.dense_mean_ = dense.mean(axis=0)
         scale = dense.std(axis=0)

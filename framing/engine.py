@@ -1,0 +1,322 @@
+"""Engine: score a corpus of any size in batches, on one machine or on a Dask cluster.
+
+Articles are read one at a time (:func:`framing.corpus.iter_articles`), grouped into
+batches, and each batch goes through :func:`framing.pipeline.analyze`, which needs
+nothing beyond the batch: every aggregate is per article (the bootstrap is seeded per
+group), so a batch's rows do not depend on which other articles share its batch. Each
+batch comes back as CSV bytes and is appended to temporary files in the output folder;
+memory therefore stays flat as the corpus grows. At the end the files are put in article
+order (input that arrives sorted, such as a folder, needs no reordering) and renamed into
+place, so an interrupted run leaves the previous outputs untouched.
+
+Engines: ``local`` with ``jobs=1`` (in process) or ``jobs=N`` (a process pool), and
+``dask`` (``dask.bag`` over the batches on a ``distributed`` cluster). All give the same
+bytes, because batches are formed the same way and results are written in batch order.
+
+Corpus-wide summaries (``corpus_countries.csv``) are computed afterwards by reading the written
+``evidence.csv`` in chunks, not from anything held in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import warnings
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import countries
+from .corpus import CorpusError, EmptyArticleWarning, iter_articles, read_metadata
+from .output import csv_bytes, prepare_folder, write_csv
+
+TABLES = ("sentences", "mentions", "evidence", "scores", "articles")
+BATCH_SIZE = 64
+SUMMARY_COLUMNS = ["country", "articles", "target_sentences", "stance", "stance_label",
+                   "against", "neutral", "favour"]
+
+
+def article_batches(path, encoding: str = "utf-8", batch_size: int = BATCH_SIZE,
+                    stats: dict | None = None) -> Iterator[pd.DataFrame]:
+    """Yield DataFrames of at most ``batch_size`` articles, metadata merged, empties skipped.
+
+    Checks what :func:`framing.corpus.load_corpus` checks (duplicate ids, metadata ids that
+    match no article) while holding only one batch and the set of ids seen.
+    """
+    path = Path(path)
+    meta = None
+    if path.is_dir() and (path / "metadata.csv").exists():
+        meta = read_metadata(path / "metadata.csv", encoding).set_index("article_id")
+    stats = stats if stats is not None else {}
+    stats.setdefault("skipped", [])
+    seen: dict[str, str] = {}
+    batch: list[dict] = []
+    for record in iter_articles(path, encoding):
+        article_id = record.pop("article_id")
+        source = record.pop("_source")
+        if article_id in seen:
+            raise CorpusError(f"{source}: duplicate article id {article_id!r} (also in {seen[article_id]})")
+        seen[article_id] = source
+        if not record["text"].strip():
+            warnings.warn(f"{source}: article {article_id!r} is empty; skipped", EmptyArticleWarning,
+                          stacklevel=2)
+            stats["skipped"].append(article_id)
+            continue
+        record = {"article_id": article_id, **record}
+        if meta is not None and article_id in meta.index:
+            record.update(meta.loc[article_id].to_dict())
+        batch.append(record)
+        if len(batch) >= batch_size:
+            yield _frame(batch, meta)
+            batch = []
+    if batch:
+        yield _frame(batch, meta)
+    if meta is not None:
+        unknown = sorted(set(meta.index) - set(seen))
+        if unknown:
+            raise CorpusError(f"{path / 'metadata.csv'}: id {unknown[0]!r} matches no article in {path}")
+    if len(seen) == len(stats["skipped"]):
+        raise CorpusError(f"{path}: the corpus has no non-empty articles")
+
+
+def _frame(batch: list[dict], meta: pd.DataFrame | None) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(batch)
+    if meta is not None:
+        for column in meta.columns:
+            if column not in frame:
+                frame[column] = ""
+    columns = ["article_id", "text"] + [c for c in frame.columns if c not in ("article_id", "text")]
+    return frame[columns].fillna("")
+
+
+@dataclass
+class BatchResult:
+    """CSV bytes of one batch: per table, the header and the body, plus row counts per article."""
+
+    article_ids: list[str]
+    headers: dict[str, bytes]
+    bodies: dict[str, bytes]
+    rows_per_article: dict[str, list[int]]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def score_batch(articles: pd.DataFrame, target: str) -> BatchResult:
+    """Score one batch and serialise its tables (runs in worker processes too)."""
+    from .pipeline import analyze
+
+    articles = articles.sort_values("article_id", kind="stable").reset_index(drop=True)
+    result = analyze(articles, target=target)
+    ids = list(articles["article_id"])
+    headers, bodies, rows = {}, {}, {}
+    for name, table in result.tables().items():
+        data = csv_bytes(table)
+        header, _, body = data.partition(b"\n")
+        headers[name], bodies[name] = header + b"\n", body
+        per_article = table.groupby("article_id", sort=False).size()
+        rows[name] = [int(per_article.get(a, 0)) for a in ids]
+    counts = {name: len(table) for name, table in result.tables().items()}
+    return BatchResult(ids, headers, bodies, rows, counts)
+
+
+class TableWriter:
+    """Appends batches to temporary CSVs in the output folder; ``finish`` puts them in place."""
+
+    def __init__(self, folder: Path):
+        self.folder = prepare_folder(folder)
+        self.files, self.handles = {}, {}
+        for name in TABLES:
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.csv.", suffix=".tmp", dir=self.folder)
+            self.files[name] = Path(tmp)
+            self.handles[name] = os.fdopen(fd, "wb")
+        self.ids: list[str] = []
+        self.offsets = {name: array("q") for name in TABLES}  # byte offset of each article's rows
+        self.header_written = False
+        self.sorted = True
+        self.counts = {name: 0 for name in TABLES}
+
+    def write(self, batch: BatchResult) -> None:
+        if self.ids and batch.article_ids and batch.article_ids[0] < self.ids[-1]:
+            self.sorted = False
+        for name in TABLES:
+            handle = self.handles[name]
+            if not self.header_written:
+                handle.write(batch.headers[name])
+            start = handle.tell()
+            body = batch.bodies[name]
+            # byte offset of each article's first row: rows are single lines (no field holds
+            # a line break: sentences are split at line breaks, metadata is normalised)
+            line_ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10) + 1
+            first_rows = np.concatenate([[0], np.cumsum(batch.rows_per_article[name])[:-1]])
+            starts = np.concatenate([[0], line_ends])[first_rows] + start
+            self.offsets[name].extend(int(s) for s in starts)
+            handle.write(body)
+            self.counts[name] += batch.counts.get(name, 0)
+        self.header_written = True
+        self.ids.extend(batch.article_ids)
+
+    def abort(self) -> None:
+        for name in TABLES:
+            self.handles[name].close()
+            self.files[name].unlink(missing_ok=True)
+
+    def finish(self) -> list[Path]:
+        """Reorder by article id if needed, then rename every file into place."""
+        if len(set(self.ids)) != len(self.ids):  # pragma: no cover - guarded by article_batches
+            raise CorpusError("duplicate article ids across batches")
+        for name in TABLES:
+            self.handles[name].close()
+        if not self.sorted:
+            self._reorder()
+        paths = []
+        for name in TABLES:
+            final = self.folder / f"{name}.csv"
+            os.chmod(self.files[name], 0o644)
+            os.replace(self.files[name], final)
+            paths.append(final)
+        return paths
+
+    def _reorder(self) -> None:
+        order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
+        for name in TABLES:
+            source = self.files[name]
+            size = source.stat().st_size
+            starts = list(self.offsets[name]) + [size]
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.csv.", suffix=".tmp", dir=self.folder)
+            with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+                dst.write(src.readline())
+                for i in order:
+                    src.seek(starts[i])
+                    dst.write(src.read(starts[i + 1] - starts[i]))
+            source.unlink()
+            self.files[name] = Path(tmp)
+
+
+def _init_worker() -> None:  # pragma: no cover - runs in child processes
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _score_batches(batches, target: str, jobs: int, engine: str, scheduler: str | None):
+    if engine == "dask":
+        yield from _dask_batches(batches, target, scheduler)
+        return
+    if jobs <= 1:
+        for batch in batches:
+            yield score_batch(batch, target)
+        return
+    import multiprocessing
+    from functools import partial
+
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with context.Pool(jobs, initializer=_init_worker) as pool:
+        yield from pool.imap(partial(score_batch, target=target), batches, chunksize=1)
+
+
+def _dask_batches(batches, target: str, scheduler: str | None, window: int = 64):
+    """Score batches on a Dask cluster, ``window`` batches in flight at a time, in order."""
+    from dask.distributed import Client
+
+    client = Client(scheduler) if scheduler else Client(processes=True, n_workers=2, threads_per_worker=1)
+    try:
+        pending = []
+        for batch in batches:
+            pending.append(client.submit(score_batch, batch, target, pure=False))
+            if len(pending) >= window:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+    finally:
+        client.close()
+
+
+@dataclass
+class RunSummary:
+    out: Path
+    target: str
+    articles: int
+    skipped: list[str]
+    rows: dict[str, int]
+
+
+def score_corpus(corpus, out, target: str = "RUS", *, jobs: int = 1, engine: str = "local",
+                 scheduler: str | None = None, encoding: str = "utf-8",
+                 batch_size: int = BATCH_SIZE, progress: bool | None = None) -> RunSummary:
+    """Score ``corpus`` into ``out`` (the five tables plus ``corpus_countries.csv``), streaming."""
+    target = countries.resolve_code(target)
+    if engine not in ("local", "dask"):
+        raise ValueError(f"unknown engine {engine!r}; use 'local' or 'dask'")
+    stats: dict = {}
+    batches = article_batches(corpus, encoding, batch_size, stats)
+    first = next(batches)  # input errors in the first batch surface before any file is made
+    writer = TableWriter(Path(out))
+    bar = _progress(progress)
+    try:
+        for batch in _score_batches(_chain(first, batches), target, jobs, engine, scheduler):
+            writer.write(batch)
+            bar.update(len(batch.article_ids))
+        paths = writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        bar.close()
+    evidence = next(p for p in paths if p.name == "evidence.csv")
+    write_csv(corpus_summary(evidence, target), Path(out) / "corpus_countries.csv")
+    return RunSummary(Path(out), target, len(writer.ids), stats.get("skipped", []), writer.counts)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _progress(progress: bool | None):
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if progress:
+        from tqdm import tqdm
+
+        return tqdm(unit="article", file=sys.stderr)
+
+    class _Silent:
+        def update(self, n):
+            pass
+
+        def close(self):
+            pass
+
+    return _Silent()
+
+
+def corpus_summary(evidence_csv: Path, target: str, chunksize: int = 200_000) -> pd.DataFrame:
+    """Per country over the whole corpus, from the written evidence: articles, evidence
+    sentences, mean stance and label counts. Reads the file in chunks."""
+    from .score import stance_label
+
+    sums: dict[str, list] = {}
+    articles: dict[str, set] = {}
+    for chunk in pd.read_csv(evidence_csv, chunksize=chunksize, keep_default_na=False,
+                             usecols=["article_id", "country", "stance", "stance_label"],
+                             dtype={"article_id": str, "country": str}):
+        chunk["stance"] = pd.to_numeric(chunk["stance"])
+        for country, group in chunk.groupby("country"):
+            entry = sums.setdefault(country, [0, 0.0, 0, 0, 0])
+            entry[0] += len(group)
+            entry[1] += float(group["stance"].sum())
+            labels = group["stance_label"].value_counts()
+            entry[2] += int(labels.get("against", 0))
+            entry[3] += int(labels.get("neutral", 0))
+            entry[4] += int(labels.get("favour", 0))
+            articles.setdefault(country, set()).update(group["article_id"].unique())
+    rows = []
+    for country in sorted(sums):
+        n, total, against, neutral, favour = sums[country]
+        mean = total / n
+        rows.append((country, len(articles[country]), n, mean, stance_label(mean), against, neutral, favour))
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -1,0 +1,117 @@
+"""The stance cues: each mechanism on sentences written for the test (not from the seeds)."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from framing import score
+from framing.score import CueLexicon, default_lexicon, load_cues, stance_label
+
+
+def cue_sum(text, spans=(), target=None):
+    return sum(h.value for h in default_lexicon().hits(text, spans, target))
+
+
+def test_plain_accusation_is_against():
+    assert cue_sum("Beijing abandoned Pyongyang when the sanctions bit.") < 0
+
+
+def test_negated_accusation_is_favour():
+    assert cue_sum("Ankara did not abandon Baku.") > 0
+
+
+def test_rejected_claim_flips_the_claim():
+    claim = "Claims that Paris betrayed Bamako"
+    assert cue_sum(claim + " are everywhere.") < 0
+    assert cue_sum(claim + " do not hold water.") > 0
+    assert cue_sum("Talk of Beijing's betrayal of Islamabad misses the point.") > 0
+
+
+def test_withheld_support_is_strongly_against_and_given_support_mildly_favour():
+    given = cue_sum("Washington sent support to Taipei.")
+    withheld = cue_sum("Washington offered no practical support to Taipei.")
+    assert 0 < given < 0.5
+    assert withheld <= -0.8
+    assert cue_sum("Moscow stopped short of committing troops.") < 0
+
+
+def test_quantity_words_do_not_reverse_against_cues():
+    # "barely ... beyond rhetoric" is still hollow rhetoric, not its opposite
+    assert cue_sum("Its response barely went beyond verbal condemnation.") < 0
+    assert cue_sum("Little real protection came from Moscow.") < 0
+
+
+def test_negation_stays_in_its_clause():
+    # "no longer" does not reach into the "why" clause
+    assert cue_sum("The question is no longer why Tehran failed Damascus.") < 0
+
+
+def test_scare_quotes_mark_hollow_support():
+    assert cue_sum("Beijing reaffirmed its “support” for Minsk.") < 0
+
+
+def test_blame_on_the_allys_own_elites_is_favour():
+    assert cue_sum("The real failure lies with the ruling elites in Caracas.") > 0
+
+
+def test_agent_of_abandonment_is_found():
+    text = "Yerevan turned its back on Moscow."
+    spans = [(0, 7, "ARM"), (27, 33, "RUS")]
+    assert cue_sum(text, spans, "RUS") > 0   # Armenia did the abandoning
+    text = "Moscow turned its back on Yerevan."
+    spans = [(0, 6, "RUS"), (26, 33, "ARM")]
+    assert cue_sum(text, spans, "RUS") < 0
+    # passive: the ally feels abandoned, the target is still the agent
+    text = "Yerevan felt abandoned by Moscow."
+    assert cue_sum(text, [(0, 7, "ARM"), (26, 32, "RUS")], "RUS") < 0
+
+
+def test_pragmatism_and_retained_assets_are_favour():
+    assert cue_sum("A pragmatic Kremlin kept its naval base in Tartus.") > 1
+
+
+def test_every_hit_is_explained():
+    hits = default_lexicon().hits("Claims that Russia abandoned Syria are baseless.")
+    described = " | ".join(h.describe() for h in hits)
+    assert "abandonment" in described and "rejected claim" in described
+
+
+def test_labels_and_combination():
+    assert stance_label(-0.5) == "against" and stance_label(0.0) == "neutral" and stance_label(0.5) == "favour"
+    assert score.combine(0.0, float("nan")) == 0.0
+    assert -1 < score.combine(-5, -1) < score.combine(0, 0) < score.combine(5, 1) < 1
+    assert math.isclose(score.combine(0.0, 1.0), math.tanh(score.MODEL_WEIGHT))
+
+
+def test_bad_lexicon_is_reported(tmp_path):
+    path = tmp_path / "cues.csv"
+    cues = load_cues()
+    cues.loc[3, "pattern"] = "(unclosed"
+    cues.to_csv(path, index=False)
+    with pytest.raises(ValueError, match="row 5: bad pattern"):
+        load_cues(path)
+    cues = load_cues()
+    cues.loc[0, "type"] = "mystery"
+    cues.to_csv(path, index=False)
+    with pytest.raises(ValueError, match="unknown cue type 'mystery'"):
+        load_cues(path)
+
+
+def test_custom_lexicon_is_used():
+    cues = pd.DataFrame([
+        {"pattern": "wonderful", "type": "frame", "frame": "praise", "polarity": "1", "weight": "1",
+         "negated": "", "agentive": "", "note": ""},
+        {"pattern": "not", "type": "negator", "frame": "", "polarity": "0", "weight": "1",
+         "negated": "", "agentive": "", "note": ""},
+        {"pattern": "little", "type": "quantity", "frame": "", "polarity": "0", "weight": "1",
+         "negated": "", "agentive": "", "note": ""},
+    ])
+    lexicon = CueLexicon(cues)
+    assert [h.value for h in lexicon.hits("A wonderful ally, not wonderful at all.")] == [1.0, -1.0]
+
+
+def test_sentence_tone_is_vader():
+    tone = score.sentence_tone(["This is wonderful and great.", "This is horrible.", "A table."])
+    assert tone[0] > 0.5 and tone[1] < -0.5 and tone[2] == 0
+    assert np.all(np.abs(tone) <= 1)
