@@ -1,11 +1,12 @@
 """Corpus: load articles and their metadata into one DataFrame.
 
-Three inputs are accepted:
+Four inputs are accepted:
 
 * a folder of ``.txt`` files (one article each, the id is the file stem), with an
   optional ``metadata.csv`` holding an ``id`` column and any metadata columns;
 * a JSON Lines file (``.jsonl``), one article per line, with ``id`` and ``text``;
-* a CSV file (``.csv``) with ``id`` and ``text`` columns.
+* a CSV file (``.csv``) with ``id`` and ``text`` columns;
+* a Parquet file (``.parquet``) with ``id`` and ``text`` columns, read in row batches.
 
 Text is decoded as UTF-8 (or the ``encoding`` given), a byte-order mark is dropped and
 CRLF / lone CR line endings become ``\\n``. Every offset the package reports indexes the
@@ -91,12 +92,28 @@ def _iter_jsonl(path: Path, encoding: str) -> Iterator[dict]:
             raise CorpusError(f"{path}: line {lineno} is not valid JSON ({exc.msg})") from None
         if not isinstance(record, dict):
             raise CorpusError(f"{path}: line {lineno} is not a JSON object")
+        if "\\u" in line:  # only a \u escape can smuggle in a lone surrogate
+            _check_surrogates(record, f"{path}: line {lineno}")
         yield _record(record, f"{path}: line {lineno}")
+
+
+def _check_surrogates(record: dict, where: str) -> None:
+    """Reject strings holding a lone surrogate (``"\\udc80"``): they cannot be written as UTF-8."""
+    for key, value in record.items():
+        for name, item in ((f"the key {key!r}", key), (f"{key!r}", value)):
+            if isinstance(item, str):
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raise CorpusError(
+                        f"{where}: {name} holds a lone surrogate \\u{ord(item[exc.start]):04x} at "
+                        f"character {exc.start}; not valid Unicode text"
+                    ) from None
 
 
 def _iter_csv(path: Path, encoding: str) -> Iterator[dict]:
     text = _read_text(path, encoding)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         for record in reader:
             if None in record:
@@ -104,6 +121,23 @@ def _iter_csv(path: Path, encoding: str) -> Iterator[dict]:
             yield _record(record, f"{path}: row {reader.line_num}")
     except csv.Error as exc:
         raise CorpusError(f"{path}: malformed CSV near line {reader.line_num} ({exc})") from None
+
+
+def _iter_parquet(path: Path, batch_rows: int = 1024) -> Iterator[dict]:
+    """Articles from a Parquet file, read in row batches (needs pyarrow)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:  # pragma: no cover - pyarrow is a declared dependency
+        raise CorpusError(f"{path}: reading Parquet needs pyarrow (pip install pyarrow)") from None
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a bad file
+        raise CorpusError(f"{path}: not a readable Parquet file ({exc})") from None
+    row = 0
+    for batch in parquet.iter_batches(batch_size=batch_rows):
+        for record in batch.to_pylist():
+            row += 1
+            yield _record(record, f"{path}: row {row}")
 
 
 def _record(record: dict, where: str) -> dict:
@@ -138,16 +172,22 @@ def iter_articles(path: str | Path, encoding: str = "utf-8") -> Iterator[dict]:
         yield from _iter_jsonl(path, encoding)
     elif path.suffix == ".csv":
         yield from _iter_csv(path, encoding)
+    elif path.suffix == ".parquet":
+        yield from _iter_parquet(path)
     else:
         raise CorpusError(
-            f"{path}: unsupported corpus; give a folder of .txt files, a .jsonl or a .csv file"
+            f"{path}: unsupported corpus; give a folder of .txt files, a .jsonl, .csv or .parquet file"
         )
 
 
 def read_metadata(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     """Read a folder's ``metadata.csv``: an ``id`` column plus metadata columns, all strings."""
     text = _read_text(path, encoding)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise CorpusError(f"{path}: malformed CSV near line {reader.line_num} ({exc})") from None
     if not rows:
         raise CorpusError(f"{path}: empty metadata file")
     header = [h.strip() for h in rows[0]]

@@ -20,11 +20,14 @@ Corpus-wide summaries (``corpus_countries.csv``) are computed afterwards by read
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
+import threading
 import warnings
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,9 +36,9 @@ import pandas as pd
 
 from . import countries
 from .corpus import CorpusError, EmptyArticleWarning, iter_articles, read_metadata
-from .output import csv_bytes, prepare_folder, write_csv
+from .output import csv_bytes, prepare_folder, signals_deferred, write_temp
 
-TABLES = ("sentences", "mentions", "evidence", "scores", "articles")
+TABLES = ("sentences", "mentions", "evidence", "scores", "articles", "cues")
 BATCH_SIZE = 64
 SUMMARY_COLUMNS = ["country", "articles", "target_sentences", "stance", "stance_label",
                    "against", "neutral", "favour"]
@@ -52,6 +55,11 @@ def article_batches(path, encoding: str = "utf-8", batch_size: int = BATCH_SIZE,
     meta = None
     if path.is_dir() and (path / "metadata.csv").exists():
         meta = read_metadata(path / "metadata.csv", encoding).set_index("article_id")
+        # a folder's ids are its file names: check them before any scoring is done
+        stems = {p.stem for p in path.iterdir() if p.suffix == ".txt" and p.is_file()}
+        unknown = sorted(set(meta.index) - stems)
+        if stems and unknown:
+            raise CorpusError(f"{path / 'metadata.csv'}: id {unknown[0]!r} matches no article in {path}")
     stats = stats if stats is not None else {}
     stats.setdefault("skipped", [])
     seen: dict[str, str] = {}
@@ -137,6 +145,7 @@ class TableWriter:
         self.offsets = {name: array("q") for name in TABLES}  # byte offset of each article's rows
         self.header_written = False
         self.sorted = True
+        self.closed = False
         self.counts = {name: 0 for name in TABLES}
 
     def write(self, batch: BatchResult) -> None:
@@ -160,24 +169,39 @@ class TableWriter:
         self.ids.extend(batch.article_ids)
 
     def abort(self) -> None:
-        for name in TABLES:
-            self.handles[name].close()
-            self.files[name].unlink(missing_ok=True)
+        for handle in self.handles.values():
+            handle.close()
+        for tmp in self.files.values():
+            tmp.unlink(missing_ok=True)
 
-    def finish(self) -> list[Path]:
-        """Reorder by article id if needed, then rename every file into place."""
+    def close(self) -> None:
+        """Stop appending and put the rows in article order; the files stay temporary."""
+        if self.closed:
+            return
         if len(set(self.ids)) != len(self.ids):  # pragma: no cover - guarded by article_batches
             raise CorpusError("duplicate article ids across batches")
         for name in TABLES:
             self.handles[name].close()
         if not self.sorted:
             self._reorder()
+        self.closed = True
+
+    def finish(self, extra: Mapping[str, bytes] | None = None) -> list[Path]:
+        """Close, write ``extra`` (name -> CSV bytes) too, then rename every file into place.
+
+        The renames run with SIGINT / SIGTERM held back, so the folder never holds a mix of
+        this run's files and an earlier run's.
+        """
+        self.close()
+        for name, data in (extra or {}).items():
+            self.files[name] = write_temp(self.folder / f"{name}.csv", data)
         paths = []
-        for name in TABLES:
-            final = self.folder / f"{name}.csv"
-            os.chmod(self.files[name], 0o644)
-            os.replace(self.files[name], final)
-            paths.append(final)
+        with signals_deferred():
+            for name, tmp in self.files.items():
+                final = self.folder / f"{name}.csv"
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, final)
+                paths.append(final)
         return paths
 
     def _reorder(self) -> None:
@@ -197,9 +221,36 @@ class TableWriter:
 
 
 def _init_worker() -> None:  # pragma: no cover - runs in child processes
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a forked worker inherits the parent's SIGTERM handler; Pool.terminate() needs the default
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived during :func:`score_corpus`; the run cleans up as on Ctrl-C."""
+
+    signum = signal.SIGTERM
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """For the duration of a run, turn SIGTERM into :class:`Terminated` (a KeyboardInterrupt).
+
+    Python's default for SIGTERM ends the process without unwinding, which would leave the
+    temporary files behind. The previous handler is restored afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated(f"terminated by signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _score_batches(batches, target: str, jobs: int, engine: str, scheduler: str | None):
@@ -251,23 +302,27 @@ def score_corpus(corpus, out, target: str = "RUS", *, jobs: int = 1, engine: str
     target = countries.resolve_code(target)
     if engine not in ("local", "dask"):
         raise ValueError(f"unknown engine {engine!r}; use 'local' or 'dask'")
-    stats: dict = {}
-    batches = article_batches(corpus, encoding, batch_size, stats)
-    first = next(batches)  # input errors in the first batch surface before any file is made
-    writer = TableWriter(Path(out))
-    bar = _progress(progress)
-    try:
-        for batch in _score_batches(_chain(first, batches), target, jobs, engine, scheduler):
-            writer.write(batch)
-            bar.update(len(batch.article_ids))
-        paths = writer.finish()
-    except BaseException:
-        writer.abort()
-        raise
-    finally:
-        bar.close()
-    evidence = next(p for p in paths if p.name == "evidence.csv")
-    write_csv(corpus_summary(evidence, target), Path(out) / "corpus_countries.csv")
+    with _sigterm_raises():
+        stats: dict = {}
+        batches = article_batches(corpus, encoding, batch_size, stats)
+        first = next(batches)  # input errors in the first batch surface before any file is made
+        writer = TableWriter(Path(out))
+        bar = _progress(progress)
+        try:
+            for batch in _score_batches(_chain(first, batches), target, jobs, engine, scheduler):
+                writer.write(batch)
+                bar.update(len(batch.article_ids))
+            writer.close()
+            # the summary comes from the temporary evidence file, so that all six files
+            # are renamed into place together
+            summary = corpus_summary(writer.files["evidence"], target)
+            writer.finish({"corpus_countries": csv_bytes(summary)})
+        except BaseException:
+            with signals_deferred():  # a second Ctrl-C must not leave temporary files
+                writer.abort()
+            raise
+        finally:
+            bar.close()
     return RunSummary(Path(out), target, len(writer.ids), stats.get("skipped", []), writer.counts)
 
 
@@ -320,3 +375,33 @@ def corpus_summary(evidence_csv: Path, target: str, chunksize: int = 200_000) ->
         mean = total / n
         rows.append((country, len(articles[country]), n, mean, stance_label(mean), against, neutral, favour))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def analyze_dask(corpus, target: str = "RUS", scheduler: str | None = None, *,
+                 encoding: str = "utf-8", batch_size: int = BATCH_SIZE):
+    """:func:`framing.analyze` on a Dask cluster: the same Result, computed batch by batch.
+
+    ``scheduler`` is the address of a running ``distributed`` scheduler; ``None`` starts a
+    local cluster for the call. The batches' DataFrames are gathered and concatenated in
+    article order, so the result equals ``framing.analyze(corpus, target)``.
+    """
+    from dask.distributed import Client
+
+    from .pipeline import Result, analyze
+
+    target = countries.resolve_code(target)
+    client = Client(scheduler) if scheduler else Client(processes=True, n_workers=2, threads_per_worker=1)
+    try:
+        if isinstance(corpus, pd.DataFrame):
+            batches = [corpus.iloc[i:i + batch_size] for i in range(0, len(corpus), batch_size)]
+        else:
+            batches = article_batches(corpus, encoding, batch_size)
+        futures = [client.submit(analyze, batch, target, pure=False) for batch in batches]
+        parts = client.gather(futures)
+    finally:
+        client.close()
+    tables = {}
+    for name in ("articles", "sentences", "mentions", "evidence", "scores", "cues"):
+        frame = pd.concat([getattr(part, name) for part in parts], ignore_index=True)
+        tables[name] = frame.sort_values("article_id", kind="stable").reset_index(drop=True)
+    return Result(target=target, **tables)

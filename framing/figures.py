@@ -22,16 +22,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
 
-matplotlib.use("Agg", force=False)  # a no-op under Jupyter's inline backend, which renders with Agg too
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
-
-from . import __version__  # noqa: E402
-from .output import write_bytes_atomic  # noqa: E402
+from . import __version__
+from .output import write_bytes_atomic
 
 #: Okabe & Ito (2008) colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -142,7 +139,8 @@ def _render(fig, fmt: str) -> bytes:
     buffer = io.BytesIO()
     metadata = {"Date": None, "Creator": None} if fmt == "svg" else {"Software": None}
     with matplotlib.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"], "svg.fonttype": "path"}):
-        fig.savefig(buffer, format=fmt, dpi=300, metadata=metadata, facecolor="white")
+        fig.savefig(buffer, format=fmt, dpi=300, metadata=metadata, facecolor="white",
+                    backend="agg" if fmt == "png" else fmt)
     return buffer.getvalue()
 
 
@@ -178,12 +176,13 @@ def _text_colour(rgba) -> str:
 
 def heatmap(values: pd.DataFrame, labels: pd.DataFrame | None = None, *, diverging: bool,
             ax=None, colorbar_label: str = "", vmax: float | None = None, fontsize: float = 8,
-            cmap: str | None = None, colorbar: bool = True, xlabels_top: bool = True):
+            cmap: str | None = None, colorbar: str | None = "bottom", xlabels_top: bool = True):
     """An annotated heatmap of ``values`` (rows x columns); NaN cells are left light grey.
 
     ``diverging=True`` uses the stance palette centred on 0; otherwise a sequential one.
     ``labels`` gives the text of each cell (default: the value with two decimals); an
-    empty label leaves the cell unannotated. Column labels go on top, as in a table.
+    empty label leaves the cell unannotated. Column labels go on top, as in a table;
+    ``colorbar`` is where the colour scale goes (``"bottom"``, ``"right"`` or None).
     """
     ax = ax or plt.gca()
     data = values.to_numpy(dtype=float)
@@ -220,9 +219,12 @@ def heatmap(values: pd.DataFrame, labels: pd.DataFrame | None = None, *, divergi
                 continue
             ax.text(j, i, text, ha="center", va="center", fontsize=fontsize,
                     color=_text_colour(colours(norm(data[i, j]))))
+    if colorbar == "bottom":
+        bar = ax.figure.colorbar(image, ax=ax, location="bottom", shrink=0.6, aspect=35, pad=0.02)
+    elif colorbar:
+        bar = ax.figure.colorbar(image, ax=ax, location=colorbar, fraction=0.05, pad=0.02, aspect=30)
     if colorbar:
-        bar = ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02, aspect=30)
-        bar.set_label(colorbar_label)
+        bar.set_label(colorbar_label, fontsize=9)
         bar.outline.set_visible(False)
         bar.ax.tick_params(length=2)
     return image
@@ -315,7 +317,7 @@ def confusion_plot(matrix: pd.DataFrame, *, ax=None, title: str = ""):
     labels = pd.DataFrame([[f"{int(v)}" for v in row] for row in values],
                           index=matrix.index, columns=matrix.columns)
     heatmap(pd.DataFrame(share, index=matrix.index, columns=matrix.columns), labels, diverging=False,
-            ax=ax, vmax=1.0, fontsize=10, cmap="Greys", colorbar=False, xlabels_top=False)
+            ax=ax, vmax=1.0, fontsize=10, cmap="Greys", colorbar=None, xlabels_top=False)
     ax.set_xlabel("system")
     ax.set_ylabel("hand label")
     if title:
@@ -345,10 +347,14 @@ def quadrant_scatter(data: pd.DataFrame, x: str, y: str, *, hue: str, ax=None, p
         ax.scatter(group.loc[~inside, x], group.loc[~inside, y], s=22, facecolor="none",
                    edgecolor=colour, alpha=0.85, zorder=3, linewidth=0.8)
     ax.set_xlim(-1.05, 1.05)
-    ax.set_ylim(-1.08, 1.08)
+    # The quadrant names sit beyond ±1 on the y axis, where no point can be.
+    ax.set_ylim(-1.45, 1.45)
+    ax.set_yticks([-1, -0.5, 0, 0.5, 1])
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+    ax.spines["left"].set_bounds(-1, 1)
     for (sx, sy), text in (quadrant_labels or {}).items():
-        ax.text(0.98 if sx > 0 else 0.02, 0.98 if sy > 0 else 0.02, text, transform=ax.transAxes,
+        ax.text(1.0 if sx > 0 else -1.0, 1.42 if sy > 0 else -1.42, text,
                 ha="right" if sx > 0 else "left", va="top" if sy > 0 else "bottom", fontsize=8,
                 color="#333333", bbox=dict(facecolor="white", edgecolor="#BBBBBB", linewidth=0.5,
-                                           boxstyle="round,pad=0.3", alpha=0.9), zorder=4)
+                                           boxstyle="round,pad=0.25"), zorder=4)
     return ax

@@ -45,6 +45,7 @@ class Result:
     mentions: pd.DataFrame
     evidence: pd.DataFrame
     scores: pd.DataFrame
+    cues: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The published tables, by file name, in their contract column order."""
@@ -54,6 +55,7 @@ class Result:
             "evidence": self.evidence[score.EVIDENCE_COLUMNS],
             "scores": self.scores[aggregate.SCORE_COLUMNS],
             "articles": self.articles,
+            "cues": self.cues[score.CUE_COLUMNS],
         }
 
 
@@ -63,12 +65,13 @@ def analyze(corpus: pd.DataFrame | str | Path, target: str = "RUS", model=None,
 
     Returns a :class:`Result` whose DataFrames are ``sentences``, ``mentions``,
     ``evidence`` (sentence x co-mentioned country, with cues), ``scores`` (article x
-    country) and ``articles`` (one row per article, metadata included).
+    country), ``articles`` (one row per article, metadata included) and ``cues`` (every
+    cue found in a target sentence, with its offsets and contribution).
     """
     articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
     target = countries.resolve_code(target)
     sentences, mentions = find_mentions(articles, matcher)
-    sentences, evidence = score.score(sentences, mentions, target, model=model)
+    sentences, evidence, cues = score.score(sentences, mentions, target, model=model)
     scores = aggregate.article_country(sentences, mentions, evidence, target)
     article_table = aggregate.articles(articles, sentences, mentions, target)
-    return Result(target, article_table, sentences, mentions, evidence, scores)
+    return Result(target, article_table, sentences, mentions, evidence, scores, cues)

@@ -47,14 +47,19 @@ import numpy as np
 import pandas as pd
 
 STANCE_LABELS = ("against", "neutral", "favour")
-SENTENCE_SCORE_COLUMNS = ["target_mentioned", "sentiment", "target_sentiment", "stance"]
+SENTENCE_SCORE_COLUMNS = ["target_mentioned", "sentiment", "target_sentiment", "stance", "cues"]
+CUE_COLUMNS = ["article_id", "sentence_id", "start", "end", "text", "type", "frame", "modifier", "value"]
 EVIDENCE_COLUMNS = ["article_id", "sentence_id", "country", "stance", "stance_label", "cues",
                     "target_sentiment", "sentiment"]
 
 #: Share of the model's target sentiment in the stance (the cues' share is 1).
-MODEL_WEIGHT = 0.5
+MODEL_WEIGHT = 0.25
 #: |stance| below this is labelled neutral.
 NEUTRAL_BAND = 0.2
+#: Share of a sentence's stance given to a country that only appears as backdrop: inside a
+#: circumstantial phrase ("as U.S. and Israeli operations escalated", "during the war with
+#: Israel") that holds neither the target nor a cue.
+BACKDROP_WEIGHT = 0.1
 #: How far (in words) a negator reaches forward to the cue it reverses.
 NEGATION_WINDOW = 4
 
@@ -211,6 +216,37 @@ def _agent(text: str, cue_start: int, spans) -> str | None:
     return max(before)[1] if before else None
 
 
+_CIRCUMSTANCE = re.compile(r"(?<![\w-])(?:as|while|when|whereas|amid|amidst|during|after|before|since|until|despite)(?![\w-])",
+                          re.IGNORECASE)
+
+
+def backdrop_countries(text: str, spans, target: str, hits) -> set[str]:
+    """Countries of the sentence that appear only inside circumstantial phrases holding
+    neither the target nor a cue: the backdrop of the sentence, not its subject."""
+    segments = []
+    for match in _CIRCUMSTANCE.finditer(text):
+        end = _PUNCT_BREAK.search(text, match.end())
+        segments.append((match.start(), end.start() if end else len(text)))
+    if not segments:
+        return set()
+
+    def segment_of(start, end):
+        for i, (lo, hi) in enumerate(segments):
+            if lo <= start and end <= hi:
+                return i
+        return None
+
+    busy = {segment_of(s, e) for s, e, c in spans if c == target} | {
+        segment_of(h.start, h.end) for h in hits if h.value != 0}
+    inside: dict[str, bool] = {}
+    for start, end, country in spans:
+        if country == target:
+            continue
+        seg = segment_of(start, end)
+        inside[country] = inside.get(country, True) and seg is not None and seg not in busy
+    return {country for country, only_inside in inside.items() if only_inside}
+
+
 def _scare_quoted(text: str, start: int, end: int) -> bool:
     return start > 0 and end < len(text) and text[start - 1] in _QUOTES_OPEN and text[end] in _QUOTES_CLOSE
 
@@ -310,10 +346,14 @@ def combine(cue_sum: float, target_sentiment_value: float) -> float:
 
 
 def score(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model=None,
-          lexicon: CueLexicon | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Add ``target_mentioned, sentiment, target_sentiment, stance`` (and ``cues``) to the
-    sentences, and build the evidence table: one row per sentence x other country where
-    the sentence also refers to the target."""
+          lexicon: CueLexicon | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Score sentences toward ``target``; return ``(sentences, evidence, cues)``.
+
+    ``sentences`` gains ``target_mentioned, sentiment, target_sentiment, stance, cues``;
+    ``evidence`` has one row per sentence x other country where the sentence also refers
+    to the target; ``cues`` has one row per cue found in a target sentence, with its
+    offsets in the article, its frame, modifier and signed contribution.
+    """
     lexicon = lexicon or default_lexicon()
     sentences = sentences.copy()
     codes = sentences["countries"].str.split(";")
@@ -324,6 +364,8 @@ def score(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model=No
 
     stance = np.full(len(sentences), np.nan)
     cue_text = [""] * len(sentences)
+    cue_rows = []
+    backdrop: dict = {}
     spans = _sentence_spans(sentences, mentions)
     for pos in np.flatnonzero(mentioned.to_numpy()):
         key = (sentences["article_id"].iat[pos], sentences["sentence_id"].iat[pos])
@@ -331,6 +373,11 @@ def score(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model=No
         cue_sum = sum(h.value for h in hits)
         stance[pos] = combine(cue_sum, sentences["target_sentiment"].iat[pos])
         cue_text[pos] = " | ".join(h.describe() for h in hits if h.value != 0 or h.modifier)
+        for country in backdrop_countries(sentences["text"].iat[pos], spans.get(key, ()), target, hits):
+            backdrop[(*key, country)] = True
+        offset = sentences["start"].iat[pos]
+        cue_rows.extend((*key, offset + h.start, offset + h.end, h.text, h.type, h.frame, h.modifier,
+                         h.value) for h in hits)
     sentences["stance"] = stance
     sentences["cues"] = cue_text
 
@@ -344,6 +391,12 @@ def score(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model=No
     evidence = sentences.iloc[positions][["article_id", "sentence_id", "stance", "cues",
                                           "target_sentiment", "sentiment"]].copy()
     evidence.insert(2, "country", others)
+    if backdrop:
+        keys = zip(evidence["article_id"], evidence["sentence_id"], evidence["country"])
+        is_backdrop = np.array([k in backdrop for k in keys])
+        evidence.loc[is_backdrop, "stance"] *= BACKDROP_WEIGHT
+        evidence.loc[is_backdrop, "cues"] = (evidence.loc[is_backdrop, "cues"] + " | backdrop").str.lstrip(" |")
     evidence["stance_label"] = evidence["stance"].map(stance_label)
     evidence = evidence[EVIDENCE_COLUMNS].reset_index(drop=True)
-    return sentences, evidence
+    cues = pd.DataFrame(cue_rows, columns=CUE_COLUMNS)
+    return sentences, evidence, cues

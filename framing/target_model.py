@@ -29,6 +29,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 
 __all__ = [
     "LABELS",
+    "DEFAULT_PATH",
     "read_newsmtsc",
     "TargetSentimentModel",
     "default_model",
@@ -39,6 +40,8 @@ __all__ = [
 LABELS = ("negative", "neutral", "positive")
 _POLARITY_TO_LABEL = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
 FORMAT_VERSION = 1
+#: where the packaged model lives (and where ``framing train-target-model`` writes by default)
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "target_model.npz"
 
 # Placeholder tokens.  Target mentions are replaced by TGT so that the model learns how
 # the sentence talks *about the target*, not who the target is.
@@ -639,7 +642,7 @@ def _packaged_path():
             return res
     except (ImportError, TypeError, ModuleNotFoundError, AttributeError):
         pass
-    return Path(__file__).resolve().parent / "data" / "target_model.npz"
+    return DEFAULT_PATH
 
 
 @functools.lru_cache(maxsize=1)
