@@ -60,9 +60,9 @@ _NEGATIONS = frozenset(
 _NEG_SCALAR = -0.74  # VADER's negation scalar
 
 DEFAULT_PARAMS = dict(
-    C=4.0,
+    C=1.0,
     random_state=0,
-    window=6,
+    window=10,
     decay=0.8,
     word_ngrams=2,
     char_ngrams=(2, 5),
