@@ -173,6 +173,18 @@ def _clean(work: Path, name: str, run: int) -> None:
     (work / f"{name}-{run}.csv").unlink(missing_ok=True)
 
 
+def _revision() -> str:
+    """The commit measured, and whether framing/ has uncommitted changes (read-only git)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "framing"], cwd=ROOT, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" + uncommitted changes in framing/" if dirty else "")
+
+
 # -- profile ------------------------------------------------------------------------------
 
 def profile(n: int, work: Path, top: int = 15) -> None:
@@ -189,9 +201,11 @@ def profile(n: int, work: Path, top: int = 15) -> None:
            "score", str(corpus), "--out", str(work / "profile-out"), "--jobs", "1", "--no-progress"]
     run = measure(cmd, work / "profile.log")
     print(f"profile: {n} articles, {words} words, {run.seconds:.1f} s under cProfile (--jobs 1)\n")
-    for key in ("cumulative", "tottime"):
-        print(f"== top {top} by {key} ==")
-        pstats.Stats(str(stats_file)).sort_stats(key).print_stats(top)
+    for key, restriction in (("cumulative", "framing/"), ("tottime", "")):
+        where = f" in {restriction}" if restriction else ""
+        print(f"== top {top} by {key}{where} ==")
+        stats = pstats.Stats(str(stats_file)).sort_stats(key)
+        stats.print_stats(*([restriction] if restriction else []), top)
 
 
 # -- main ---------------------------------------------------------------------------------
@@ -224,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         words = build_corpus(args.articles, corpus, txt_folder=work / "corpus" if args.txt else None)
         print(f"corpus: {args.articles} articles, {words} words ({words / args.articles:.0f}/article), "
               f"{corpus.stat().st_size / 2**20:.1f} MB, built in {time.perf_counter() - t0:.1f} s")
-        print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+        print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+              f"load {os.getloadavg()[0]:.1f}; code: {_revision()}")
         runs: dict[str, list[Run]] = {n: [] for n in names}
         # interleave the pipelines so that background load hits them alike
         for r in range(args.repeat):

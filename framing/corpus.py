@@ -78,7 +78,20 @@ def _iter_folder(folder: Path, encoding: str) -> Iterator[dict]:
     if not files:
         raise CorpusError(f"{folder}: no .txt articles in this folder")
     for path in files:
-        yield {"article_id": path.stem, "text": _read_text(path, encoding), "_source": str(path)}
+        yield {"article_id": _article_id(path.stem, path), "text": _read_text(path, encoding),
+               "_source": str(path)}
+
+
+#: What str.splitlines() splits at.
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _article_id(value, where) -> str:
+    """The id as text; a line break in it would split every output row that carries it."""
+    article_id = str(value)
+    if any(ch in _LINE_BREAKS for ch in article_id):
+        raise CorpusError(f"{where}: the article id {article_id!r} contains a line break")
+    return article_id
 
 
 def _iter_jsonl(path: Path, encoding: str) -> Iterator[dict]:
@@ -147,7 +160,7 @@ def _record(record: dict, where: str) -> dict:
     if not isinstance(record["text"], str):
         raise CorpusError(f"{where}: 'text' is not a string")
     out = {k: _one_line(v) for k, v in record.items() if k not in ("id", "text")}
-    out["article_id"] = str(record["id"])
+    out["article_id"] = _article_id(record["id"], where)
     out["text"] = normalise_text(record["text"])
     out["_source"] = where
     return out

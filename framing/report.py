@@ -353,9 +353,10 @@ def kind_finding(result) -> str:
 
 
 def interval_finding(rows: pd.DataFrame) -> str:
-    """How many well-evidenced cells lie clearly on each side of 0 (interval excludes 0)."""
-    against = rows[rows["stance_high"] < 0]
-    favour = rows[rows["stance_low"] > 0]
+    """How many well-evidenced cells lie clearly on each side: labelled against (favour)
+    and with the whole 95% interval below (above) 0."""
+    against = rows[(rows["stance_high"] < 0) & (rows["stance_label"] == "against")]
+    favour = rows[(rows["stance_low"] > 0) & (rows["stance_label"] == "favour")]
     text = f"{number_word(len(against), True)} of {len(rows)} article–country stances lie clearly against Russia"
     if len(favour):
         where = sorted(set(favour["article"].str.split(" ").str[0]))
@@ -392,15 +393,11 @@ def frames_finding(result) -> str:
         used = counts[counts["article_id"].isin(ids)].groupby("frame")[side].sum()
         used = used[used > 0].sort_index().sort_values(ascending=False, kind="stable")
         top = [f for f in used.index if f != "support"][:2]
-        if side == "favour":
-            top = [f"rejected {f} claims" if polarity.get(f, 0) < 0 else f"{f} cues" for f in top]
-            where = "in its favour"
-        else:
-            top = [_join(top) + " cues"] if top else []
-            where = f"against {country_name(result.target)}"
-        who = (f"{number_word(len(ids))} articles" if len(ids) > 1 else f"article {ids[0].split('_')[0]}")
-        verb = "lean" if len(ids) > 1 else "leans"
-        parts.append(f"{who} {verb} on {_join(top)} {where}")
+        top = [f"rejected {f} claims" if side == "favour" and polarity.get(f, 0) < 0 else f for f in top]
+        kind = "critical" if side == "against" else "favourable"
+        who = (f"the {number_word(len(ids))} {kind} articles" if len(ids) > 1 else f"article {ids[0].split('_')[0]}")
+        verb = ("lean on" if len(ids) > 1 else "leans on") if not parts else "on"
+        parts.append(f"{who} {verb} {_join(top)}")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]
 
