@@ -31,7 +31,7 @@ def find_mentions(
         .agg(";".join)
     )
     keys = pd.MultiIndex.from_frame(sentences[["article_id", "sentence_id"]])
-    sentences["countries"] = codes.reindex(keys).fillna("").to_numpy()
+    sentences["countries"] = codes.astype(object).reindex(keys, fill_value="").to_numpy()
     return sentences[SENTENCE_COLUMNS + ["words"]], mentions[MENTION_COLUMNS]
 
 

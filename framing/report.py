@@ -7,7 +7,6 @@ finding. Nothing here scores anything: every number comes from the pipeline.
 
 from __future__ import annotations
 
-import re
 import textwrap
 
 import numpy as np
@@ -21,7 +20,6 @@ STANCE_BAND = 0.2
 
 _NUMBERS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
             "eleven", "twelve"]
-_CUE = re.compile(r"(?P<frame>[^:|]+?): “(?P<text>.*?)”(?: \[(?P<modifier>[^\]]*)\])? (?P<value>[+-]\d+(?:\.\d+)?)")
 
 
 def signed(value: float, digits: int = 2) -> str:
@@ -215,29 +213,13 @@ def stance_finding(result) -> str:
 # ----------------------------------------------------------------------------- cues and tone
 
 
-def parse_cues(sentences: pd.DataFrame) -> pd.DataFrame:
-    """One row per cue found in a sentence: ``article_id, sentence_id, frame, text,
-    modifier, value`` (``value`` is its signed contribution to the stance)."""
-    rows = []
-    for article_id, sentence_id, cues in zip(sentences["article_id"], sentences["sentence_id"],
-                                             sentences["cues"].fillna("")):
-        for part in filter(None, cues.split(" | ")):
-            match = _CUE.fullmatch(part.strip())
-            if match is None:
-                raise ValueError(f"{article_id}:{sentence_id}: cannot parse cue {part!r}")
-            rows.append((article_id, sentence_id, match["frame"].strip(), match["text"],
-                         match["modifier"] or "", float(match["value"])))
-    return pd.DataFrame(rows, columns=["article_id", "sentence_id", "frame", "text", "modifier", "value"])
-
-
-def frame_counts(sentences: pd.DataFrame) -> pd.DataFrame:
+def frame_counts(cues: pd.DataFrame) -> pd.DataFrame:
     """Per article and frame: how many cues counted against the target, how many in its
     favour (a negated or rejected accusation counts in favour), and their net sum.
 
-    Columns ``article_id, frame, against, favour, net``; markers that contribute nothing
-    (rejection, distance) are left out.
+    ``cues`` is ``result.cues``. Columns ``article_id, frame, against, favour, net``;
+    markers that contribute nothing (rejection, distance) are left out.
     """
-    cues = parse_cues(sentences)
     cues = cues[cues["value"] != 0]
     table = cues.assign(against=cues["value"] < 0, favour=cues["value"] > 0).groupby(
         ["article_id", "frame"], sort=True).agg(against=("against", "sum"), favour=("favour", "sum"),
@@ -248,7 +230,7 @@ def frame_counts(sentences: pd.DataFrame) -> pd.DataFrame:
 def frame_matrix(result) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Frames x articles: ``(net, labels)``; ``labels`` reads '−4' (four cues against),
     '+2' (two in favour) or '−2 +1'. Frames most used overall come first."""
-    counts = frame_counts(result.sentences)
+    counts = frame_counts(result.cues)
     net = counts.pivot(index="frame", columns="article_id", values="net").reindex(
         columns=result.articles["article_id"])
     total = counts.assign(n=counts["against"] + counts["favour"]).groupby("frame")["n"].sum()
@@ -383,7 +365,7 @@ def frames_finding(result) -> str:
 
     cues = load_cues()
     polarity = cues[cues["frame"] != ""].groupby("frame")["polarity"].first().astype(float)
-    counts = frame_counts(result.sentences)
+    counts = frame_counts(result.cues)
     labels = result.articles.set_index("article_id")["stance_label"]
     parts = []
     for side in ("against", "favour"):

@@ -43,17 +43,21 @@ def _system_label(stance: pd.Series) -> pd.Series:
 def sentence_agreement(result, labels) -> pd.DataFrame:
     """The hand-labelled (sentence, country) pairs with the system's stance and label.
 
-    Adds ``system_stance`` (the sentence's stance toward the target; NaN when the system
-    does not see the target in the sentence), ``system_label``, ``country_found`` (the
-    system also finds the country in the sentence) and ``text_matches`` (the labelled
-    sentence text is the system's sentence, i.e. the sentence split has not changed).
+    Adds ``system_stance`` (the evidence row's stance for that sentence and country; the
+    sentence's stance toward the target when the system does not find the country in
+    it; NaN when it does not see the target in the sentence), ``system_label``,
+    ``country_found`` (the system also finds the country in the sentence) and
+    ``text_matches`` (the labelled sentence text is the system's sentence, i.e. the
+    sentence split has not changed).
     """
     labels = read_labels(labels)
     sentences = result.sentences.set_index(["article_id", "sentence_id"])
     keys = pd.MultiIndex.from_frame(labels[["article_id", "sentence_id"]])
     found = sentences.reindex(keys)
+    cells = result.evidence.set_index(PAIR_KEYS)["stance"]
+    per_country = cells.reindex(pd.MultiIndex.from_frame(labels[PAIR_KEYS])).to_numpy(dtype=float)
     out = labels.copy()
-    out["system_stance"] = found["stance"].to_numpy(dtype=float)
+    out["system_stance"] = np.where(np.isnan(per_country), found["stance"].to_numpy(dtype=float), per_country)
     out["system_label"] = _system_label(out["system_stance"]).to_numpy()
     countries = found["countries"].fillna("").str.split(";").to_numpy()
     out["country_found"] = [c in codes for c, codes in zip(out["country"], countries)]

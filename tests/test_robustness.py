@@ -292,7 +292,7 @@ def test_long_unpunctuated_article_scores_in_reasonable_time(tmp_path):
     corpus.mkdir()
     (corpus / "a.txt").write_text(text, encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "framing.cli", "score", str(corpus), "--out",
-                             str(tmp_path / "out")], capture_output=True, text=True, timeout=8)
+                             str(tmp_path / "out")], capture_output=True, text=True, timeout=6)
     assert result.returncode == 0, result.stderr
 
 
