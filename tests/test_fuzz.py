@@ -196,10 +196,11 @@ def test_analyze_gives_finite_scores_within_range(text):
         assert _in_range(result.articles["sentiment"], allow_nan=True)
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="analyze() of an article without sentences crashes in score.score "
-                   "(sentences['countries'].str on an empty float column): pipeline.find_mentions "
-                   "should build 'countries' as an object/str column even when it is empty")
+@pytest.mark.xfail(strict=True,
+                   reason="analyze() of an article without sentences raises in aggregate.article_country "
+                   "(merge on float64 vs object 'article_id'): countries.find_mentions returns an empty "
+                   "mentions frame whose columns are float64; build it with explicit dtypes (article_id, "
+                   "text, country, kind: object; sentence_id, start, end: int64)")
 @pytest.mark.parametrize("text", ["", " \n\t"])
 def test_analyze_of_a_blank_article(text):
     """The CLI skips blank articles before they get here; the notebook API must not crash."""
@@ -209,10 +210,8 @@ def test_analyze_of_a_blank_article(text):
     assert result.sentences.empty and result.evidence.empty
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline.find_mentions fills the float 'countries' column with "
-                   "'' (codes.reindex(keys).fillna('')): pandas warns (Pandas4Warning) that this will "
-                   "raise in pandas 4; cast to object first, e.g. .astype(object).fillna('')")
 def test_analyze_without_mentions_raises_no_pandas_future_warning():
+    """pipeline.find_mentions used to fillna('') a float column (an error in pandas 4)."""
     from framing.pipeline import analyze
 
     with warnings.catch_warnings():
