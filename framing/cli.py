@@ -8,6 +8,7 @@ and exits with status 1 (``--debug`` shows the traceback instead).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -161,9 +162,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"framing: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("framing: interrupted; no partial output was left", file=sys.stderr)
-        return 130
+        return 128 + int(getattr(exc, "signum", signal.SIGINT))
     except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into an exit code
         if args.debug:
             raise

@@ -394,9 +394,8 @@ def find_mentions(articles: pd.DataFrame, sentences: pd.DataFrame,
             cols["text"].append(text[s:e])
             cols["country"].append(iso3)
             cols["kind"].append(kind)
-    out = pd.DataFrame(cols, columns=MENTION_COLUMNS)
-    out["start"] = out["start"].astype(np.int64)
-    out["end"] = out["end"].astype(np.int64)
+    out = pd.DataFrame({c: pd.Series(cols[c], dtype=np.int64 if c in ("sentence_id", "start", "end") else object)
+                        for c in MENTION_COLUMNS})
     if len(out):
         out = out.sort_values(["article_id", "start"], kind="stable").reset_index(drop=True)
     return out

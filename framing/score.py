@@ -37,6 +37,7 @@ Every evidence row keeps the cues that produced it, with their contribution.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass
@@ -62,6 +63,8 @@ NEUTRAL_BAND = 0.2
 BACKDROP_WEIGHT = 0.1
 #: How far (in words) a negator reaches forward to the cue it reverses.
 NEGATION_WINDOW = 4
+#: The same reach in characters, an upper bound that keeps the search local.
+NEGATION_REACH = 160
 
 CUE_TYPES = ("frame", "support", "blame", "rejection", "distance", "negator", "quantity")
 # Negation does not reach across punctuation or into a subordinate clause.
@@ -161,6 +164,7 @@ class CueLexicon:
         ``target`` they let an agentive cue (abandon, betray, fail ...) find its agent.
         """
         hits = []
+        breaks = _Breaks(text)
         for match in self._cue_re.finditer(text):
             cue = self._rows[match.lastindex - 1]
             start, end = match.span()
@@ -168,9 +172,11 @@ class CueLexicon:
             hit = Hit(start, end, match.group(0), cue.type, cue.frame or cue.type, value)
             if cue.type in ("frame", "support"):
                 reversed_value = float(cue.negated) if cue.negated != "" else -value
-                clause_start = _clause_start(text, start)
-                negation = self._negator_re.search(text, clause_start, start) or (
-                    value > 0 and self._quantity_re.search(text, clause_start, start)
+                clause_start = breaks.clause_start(start)
+                # a negator and four words fit in NEGATION_REACH characters
+                window = max(clause_start, start - NEGATION_REACH)
+                negation = self._negator_re.search(text, window, start) or (
+                    value > 0 and self._quantity_re.search(text, window, start)
                 )
                 if negation and _MANNER.search(negation.group(0)):
                     # "does not openly betray": the manner is denied, not the act
@@ -180,38 +186,50 @@ class CueLexicon:
                 elif value > 0 and _scare_quoted(text, start, end):
                     hit.modifier, hit.value = "scare quotes", reversed_value
                 elif cue.agentive == "yes" and target is not None:
-                    agent = _agent(text, start, spans)
+                    agent = _agent(text, start, spans, breaks)
                     if agent is not None and agent != target:
                         hit.modifier, hit.value = f"done by {agent}", -value
             hits.append(hit)
         return _apply_sentence_markers(hits)
 
 
-def _clause_start(text: str, position: int) -> int:
-    last = 0
-    for match in _CLAUSE_BREAK.finditer(text, 0, position):
-        last = match.end()
-    return last
+class _Breaks:
+    """Clause and punctuation breaks of a sentence, found once, looked up by bisection."""
+
+    def __init__(self, text: str):
+        self.clause = [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+        self.punct = [m.end() for m in _PUNCT_BREAK.finditer(text)]
+
+    @staticmethod
+    def _last_before(ends: list[int], position: int) -> int:
+        i = bisect.bisect_right(ends, position) - 1
+        return ends[i] if i >= 0 else 0
+
+    def clause_start(self, position: int) -> int:
+        """Where the clause holding ``position`` starts (negation does not cross it)."""
+        return self._last_before(self.clause, position)
+
+    def punct_start(self, position: int) -> int:
+        """Where the stretch of text without punctuation holding ``position`` starts."""
+        return self._last_before(self.punct, position)
 
 
 _MANNER = re.compile(r"\b(?:openly|publicly|formally|officially|explicitly|directly|overtly|loudly|"
                     r"entirely|completely|fully|simply|just|only|merely)\b", re.IGNORECASE)
 _PUNCT_BREAK = re.compile(r"[,;:—–()\[\]]|\s-\s")
-_PASSIVE = re.compile(r"(?:been|being|was|were|is|are|be|feel|feels|felt|feeling|get|gets|got|left)\s+(?:\w+\s+)?\Z",
+_PASSIVE = re.compile(r"(?<![\w-])(?:been|being|was|were|is|are|be|feel|feels|felt|feeling|get|gets|got|left)\s+(?:\w+\s+)?\Z",
                       re.IGNORECASE)
 
 
-def _agent(text: str, cue_start: int, spans) -> str | None:
+def _agent(text: str, cue_start: int, spans, breaks: "_Breaks") -> str | None:
     """The country doing an agentive cue: the last mention before it in its clause.
 
     None when the cue is passive ("allies feel abandoned") or no country precedes it in
     the clause; the caller then keeps the default reading, the target as the agent.
     """
-    if _PASSIVE.search(text, 0, cue_start):
+    if _PASSIVE.search(text, max(0, cue_start - 40), cue_start):
         return None
-    clause_start = 0
-    for match in _PUNCT_BREAK.finditer(text, 0, cue_start):
-        clause_start = match.end()
+    clause_start = breaks.punct_start(cue_start)
     before = [(end, country) for start, end, country in spans if clause_start <= start and end <= cue_start]
     return max(before)[1] if before else None
 
@@ -223,18 +241,19 @@ _CIRCUMSTANCE = re.compile(r"(?<![\w-])(?:as|while|when|whereas|amid|amidst|duri
 def backdrop_countries(text: str, spans, target: str, hits) -> set[str]:
     """Countries of the sentence that appear only inside circumstantial phrases holding
     neither the target nor a cue: the backdrop of the sentence, not its subject."""
+    breaks = [m.start() for m in _PUNCT_BREAK.finditer(text)]
     segments = []
     for match in _CIRCUMSTANCE.finditer(text):
-        end = _PUNCT_BREAK.search(text, match.end())
-        segments.append((match.start(), end.start() if end else len(text)))
+        i = bisect.bisect_left(breaks, match.end())
+        segments.append((match.start(), breaks[i] if i < len(breaks) else len(text)))
     if not segments:
         return set()
 
+    lows = [lo for lo, _ in segments]
+
     def segment_of(start, end):
-        for i, (lo, hi) in enumerate(segments):
-            if lo <= start and end <= hi:
-                return i
-        return None
+        i = bisect.bisect_right(lows, start) - 1  # the innermost phrase opened before start
+        return i if i >= 0 and end <= segments[i][1] else None
 
     busy = {segment_of(s, e) for s, e, c in spans if c == target} | {
         segment_of(h.start, h.end) for h in hits if h.value != 0}
@@ -300,20 +319,32 @@ def target_sentiment(sentences: pd.DataFrame, mentions: pd.DataFrame, target: st
     keyed = sentences.reset_index().set_index(["article_id", "sentence_id"])
     rows = keyed.loc[list(zip(own["article_id"], own["sentence_id"]))]
     offsets = rows["start"].to_numpy()
-    spans = pd.DataFrame(
-        {
-            "text": rows["text"].to_numpy(),
-            "start": own["start"].to_numpy() - offsets,
-            "end": own["end"].to_numpy() - offsets,
-        }
-    )
-    spans["other_spans"] = _other_spans(own, offsets)
+    spans = _model_windows(rows["text"].to_numpy(), own["start"].to_numpy() - offsets,
+                           own["end"].to_numpy() - offsets, _other_spans(own, offsets))
     proba = model.predict_proba(spans)
     labels = list(target_model.LABELS)
     polarity = proba[:, labels.index("positive")] - proba[:, labels.index("negative")]
     per_sentence = pd.Series(polarity).groupby(rows["index"].to_numpy()).mean()
     result.loc[per_sentence.index] = per_sentence.to_numpy()
     return result
+
+
+#: Characters of context on each side of a target mention that the model sees; longer
+#: sentences (an unpunctuated page) are cut to this window, so the cost stays linear.
+MODEL_CONTEXT = 400
+
+
+def _model_windows(texts, starts, ends, others) -> pd.DataFrame:
+    """Model inputs: each mention's sentence, cut to MODEL_CONTEXT characters around it."""
+    rows = []
+    for text, start, end, other in zip(texts, starts, ends, others):
+        lo = max(0, int(start) - MODEL_CONTEXT)
+        hi = min(len(text), int(end) + MODEL_CONTEXT)
+        if lo > 0 or hi < len(text):
+            other = [(a - lo, b - lo) for a, b in other if a >= lo and b <= hi]
+            text = text[lo:hi]
+        rows.append((text, int(start) - lo, int(end) - lo, other))
+    return pd.DataFrame(rows, columns=["text", "start", "end", "other_spans"])
 
 
 def _other_spans(own: pd.DataFrame, offsets: np.ndarray) -> list[list[tuple[int, int]]]:

@@ -196,11 +196,6 @@ def test_analyze_gives_finite_scores_within_range(text):
         assert _in_range(result.articles["sentiment"], allow_nan=True)
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="analyze() of an article without sentences raises in aggregate.article_country "
-                   "(merge on float64 vs object 'article_id'): countries.find_mentions returns an empty "
-                   "mentions frame whose columns are float64; build it with explicit dtypes (article_id, "
-                   "text, country, kind: object; sentence_id, start, end: int64)")
 @pytest.mark.parametrize("text", ["", " \n\t"])
 def test_analyze_of_a_blank_article(text):
     """The CLI skips blank articles before they get here; the notebook API must not crash."""

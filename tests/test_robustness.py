@@ -281,11 +281,6 @@ def test_article_without_sentence_punctuation(tmp_path, capsys, command, repeats
         assert -1 <= float(sentences.loc[0, "stance"]) <= 1
 
 
-@pytest.mark.xfail(strict=True, reason="scoring is quadratic in sentence length: the target model "
-                   "featurises the whole sentence once per target mention (framing/target_model.py via "
-                   "score.target_sentiment) and CueLexicon.hits scans the sentence from its start for "
-                   "every cue (score._clause_start, score._agent); a 32 kB unpunctuated article takes "
-                   "~30 s and a 160 kB one runs out of memory")
 def test_long_unpunctuated_article_scores_in_reasonable_time(tmp_path):
     text = " ".join([UNPUNCTUATED] * 400)  # 32 kB, 800 mentions of the target in one sentence
     corpus = tmp_path / "c"
@@ -296,8 +291,6 @@ def test_long_unpunctuated_article_scores_in_reasonable_time(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="CueLexicon.hits is quadratic: _clause_start, _agent (_PASSIVE, "
-                   "_PUNCT_BREAK) search from the sentence start for every cue; bound them to a window")
 def test_cue_scan_is_linear_in_sentence_length():
     from framing.countries import default_matcher
     from framing.score import default_lexicon
@@ -632,8 +625,6 @@ def test_interrupted_score_leaves_previous_outputs_and_no_temporaries(interrupte
     assert stray == []
 
 
-@pytest.mark.xfail(strict=True, reason="cli.main returns 130 for every KeyboardInterrupt; SIGTERM "
-                   "should give 128 + 15 = 143 (needs a change in framing/cli.py)")
 def test_sigterm_exit_status_is_143(interrupted_run):
     code, err, *_ = interrupted_run(signal.SIGTERM, 1)
     assert code == 143, (code, err)
