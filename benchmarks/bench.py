@@ -205,7 +205,7 @@ def profile(n: int, work: Path, top: int = 15) -> None:
         where = f" in {restriction}" if restriction else ""
         print(f"== top {top} by {key}{where} ==")
         stats = pstats.Stats(str(stats_file)).sort_stats(key)
-        stats.print_stats(*([restriction] if restriction else []), top)
+        stats.print_stats(*([restriction] if restriction else []), top + 10 if restriction else top)
 
 
 # -- main ---------------------------------------------------------------------------------

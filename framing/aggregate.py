@@ -7,6 +7,8 @@ the evidence sentences with a fixed seed, so they are the same on every run.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -23,6 +25,14 @@ RANDOM_STATE = 20261122
 TOP_EVIDENCE = 5
 
 
+@lru_cache(maxsize=256)
+def _resample_index(n: int, samples: int, random_state: int) -> np.ndarray:
+    """The bootstrap's resampling indices for a group of ``n`` values (the same for every
+    group of that size, since each group's generator starts from the same seed)."""
+    rng = np.random.default_rng(random_state)
+    return rng.integers(0, n, size=(samples, n))
+
+
 def bootstrap_interval(values, samples: int = BOOTSTRAP_SAMPLES,
                        random_state: int = RANDOM_STATE) -> tuple[float, float]:
     """95% percentile bootstrap interval of the mean of ``values`` (NaN, NaN if empty).
@@ -36,45 +46,46 @@ def bootstrap_interval(values, samples: int = BOOTSTRAP_SAMPLES,
         return (np.nan, np.nan)
     if values.size == 1 or np.all(values == values[0]):
         return (float(values[0]), float(values[0]))
-    rng = np.random.default_rng(random_state)
-    means = values[rng.integers(0, values.size, size=(samples, values.size))].mean(axis=1)
+    means = values[_resample_index(values.size, samples, random_state)].mean(axis=1)
     low, high = np.percentile(means, [2.5, 97.5])
     return (float(low), float(high))
 
 
-def _strongest(group: pd.DataFrame) -> str:
-    order = group.assign(strength=group["stance"].abs()).sort_values(
-        ["strength", "sentence_id"], ascending=[False, True], kind="stable"
-    )
-    return ";".join(str(i) for i in order["sentence_id"].head(TOP_EVIDENCE))
+def _strongest(evidence: pd.DataFrame) -> pd.Series:
+    """Per (article, country): the ids of its TOP_EVIDENCE strongest sentences, ';'-joined."""
+    ranked = evidence.assign(strength=evidence["stance"].abs()).sort_values(
+        ["article_id", "country", "strength", "sentence_id"], ascending=[True, True, False, True],
+        kind="stable")
+    top = ranked.groupby(["article_id", "country"], sort=False).head(TOP_EVIDENCE)
+    return top.groupby(["article_id", "country"], sort=False)["sentence_id"].agg(
+        lambda ids: ";".join(map(str, ids)))
 
 
 def article_country(sentences: pd.DataFrame, mentions: pd.DataFrame, evidence: pd.DataFrame,
                     target: str) -> pd.DataFrame:
     """One row per article x country it refers to (the target excluded), see SCORE_COLUMNS."""
+    keys = ["article_id", "country"]
     others = mentions[mentions["country"] != target]
-    counts = others.groupby(["article_id", "country"]).size().rename("mentions")
+    table = others.groupby(keys).size().rename("mentions").to_frame()
     tone = (
         others.drop_duplicates(["article_id", "sentence_id", "country"])
         .merge(sentences[["article_id", "sentence_id", "sentiment"]], on=["article_id", "sentence_id"])
-        .groupby(["article_id", "country"])["sentiment"].mean()
+        .groupby(keys)["sentiment"].mean()
     )
-    rows = []
-    grouped = dict(tuple(evidence.groupby(["article_id", "country"], sort=False)))
-    for (article_id, country), n in counts.items():
-        group = grouped.get((article_id, country))
-        if group is None or group.empty:
-            stance = low = high = ts = np.nan
-            label, ids, n_target = "", "", 0
-        else:
-            stance = float(group["stance"].mean())
-            low, high = bootstrap_interval(group["stance"].to_numpy())
-            ts = float(group["target_sentiment"].mean())
-            label, ids, n_target = stance_label(stance), _strongest(group), len(group)
-        rows.append((article_id, country, int(n), n_target, stance, low, high, label, ts,
-                     float(tone.get((article_id, country), np.nan)), ids))
-    scores = pd.DataFrame(rows, columns=SCORE_COLUMNS)
-    return scores.sort_values(["article_id", "country"], kind="stable").reset_index(drop=True)
+    grouped = evidence.groupby(keys)
+    table["target_sentences"] = grouped.size().reindex(table.index, fill_value=0)
+    table["stance"] = grouped["stance"].mean()
+    intervals = {key: bootstrap_interval(values) for key, values in grouped["stance"]}
+    table["stance_low"] = [intervals.get(key, (np.nan, np.nan))[0] for key in table.index]
+    table["stance_high"] = [intervals.get(key, (np.nan, np.nan))[1] for key in table.index]
+    table["stance_label"] = [stance_label(v) if not np.isnan(v) else "" for v in table["stance"]]
+    table["target_sentiment"] = grouped["target_sentiment"].mean()
+    table["sentiment"] = tone
+    table["evidence"] = _strongest(evidence).reindex(table.index).fillna("") if len(evidence) else ""
+    scores = table.reset_index()
+    scores["target_sentences"] = scores["target_sentences"].astype("int64")
+    scores["mentions"] = scores["mentions"].astype("int64")
+    return scores[SCORE_COLUMNS].sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def articles(articles: pd.DataFrame, sentences: pd.DataFrame, mentions: pd.DataFrame,

@@ -117,10 +117,6 @@ def _validate_cues(cues: pd.DataFrame, source) -> pd.DataFrame:
     return cues
 
 
-def _wrap(pattern: str) -> str:
-    return rf"(?<![\w-])(?:{pattern})(?![\w-])"
-
-
 @dataclass
 class Hit:
     """One cue found in a sentence and what it contributes."""
@@ -145,8 +141,11 @@ class CueLexicon:
         self.cues = load_cues() if cues is None else cues
         scored = self.cues[~self.cues["type"].isin(["negator", "quantity"])].reset_index(drop=True)
         self._rows = list(scored.itertuples(index=False))
+        # One alternation; the left word boundary is tested once per position (most
+        # positions fail there), each alternative carries its own right boundary.
         self._cue_re = re.compile(
-            "|".join(f"({_wrap(p)})" for p in scored["pattern"]), re.IGNORECASE
+            r"(?<![\w-])(?:" + "|".join(f"({p})(?![\w-])" for p in scored["pattern"]) + ")",
+            re.IGNORECASE,
         )
         self._negator_re = self._scope_re("negator")
         self._quantity_re = self._scope_re("quantity")
@@ -398,17 +397,23 @@ def score(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model=No
     cue_rows = []
     backdrop: dict = {}
     spans = _sentence_spans(sentences, mentions)
+    texts = sentences["text"].tolist()
+    article_ids = sentences["article_id"].tolist()
+    sentence_ids = sentences["sentence_id"].tolist()
+    starts = sentences["start"].tolist()
+    model_values = sentences["target_sentiment"].to_numpy()
     for pos in np.flatnonzero(mentioned.to_numpy()):
-        key = (sentences["article_id"].iat[pos], sentences["sentence_id"].iat[pos])
-        hits = lexicon.hits(sentences["text"].iat[pos], spans.get(key, ()), target)
-        cue_sum = sum(h.value for h in hits)
-        stance[pos] = combine(cue_sum, sentences["target_sentiment"].iat[pos])
+        key = (article_ids[pos], sentence_ids[pos])
+        sentence_spans = spans.get(key, ())
+        hits = lexicon.hits(texts[pos], sentence_spans, target)
+        stance[pos] = combine(sum(h.value for h in hits), model_values[pos])
         cue_text[pos] = " | ".join(h.describe() for h in hits if h.value != 0 or h.modifier)
-        for country in backdrop_countries(sentences["text"].iat[pos], spans.get(key, ()), target, hits):
-            backdrop[(*key, country)] = True
-        offset = sentences["start"].iat[pos]
+        offset = starts[pos]
         cue_rows.extend((*key, offset + h.start, offset + h.end, h.text, h.type, h.frame, h.modifier,
                          h.value) for h in hits)
+        if len({c for _, _, c in sentence_spans}) > 1:
+            for country in backdrop_countries(texts[pos], sentence_spans, target, hits):
+                backdrop[(*key, country)] = True
     sentences["stance"] = stance
     sentences["cues"] = cue_text
 
