@@ -22,8 +22,10 @@ Wall time is end to end (interpreter start, imports, reading, writing). Peak mem
 reported two ways: ``maxrss``, the largest resident set of any single process of the run
 (``ru_maxrss`` from GNU ``/usr/bin/time`` where present, else ``os.wait4``; it covers
 waited-for worker processes, but is the largest one, not their sum), and ``tree``,
-the largest sum of resident sets over the process and all its descendants, sampled
-every 20 ms from /proc (it counts pages shared by forked workers more than once).
+the largest sum of proportional set sizes (PSS: a page shared by k processes counts 1/k
+in each, so forked workers are not double-counted) over the process and all its
+descendants, sampled every 20 ms from /proc/PID/smaps_rollup (a peak shorter than that
+can be missed).
 """
 
 from __future__ import annotations
@@ -107,11 +109,12 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: pages shared with forked workers are split between them."""
     try:
-        with open(f"/proc/{pid}/status") as handle:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
             for line in handle:
-                if line.startswith("VmRSS:"):
+                if line.startswith("Pss:"):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -119,7 +122,7 @@ def _rss_kb(pid: int) -> int:
 
 
 def measure(cmd: list[str], log: Path) -> Run:
-    """Run ``cmd``; wall seconds, its ru_maxrss (MB) and its sampled process-tree peak RSS (MB)."""
+    """Run ``cmd``; wall seconds, its ru_maxrss (MB) and its sampled process-tree peak PSS (MB)."""
     # ru_maxrss survives exec: a child forked from this (numpy-sized) process would report
     # at least our own RSS. GNU time is a tiny process, so fork from it when it is there.
     rss_file = log.with_suffix(".maxrss")
@@ -134,7 +137,7 @@ def measure(cmd: list[str], log: Path) -> Run:
         def sample():
             can_sample = Path(f"/proc/{proc.pid}").exists()
             while can_sample and not done.is_set():
-                peak[0] = max(peak[0], sum(_rss_kb(p) for p in _descendants(proc.pid)))
+                peak[0] = max(peak[0], sum(_pss_kb(p) for p in _descendants(proc.pid)))
                 done.wait(0.02)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -248,15 +251,15 @@ def main(argv: list[str] | None = None) -> int:
                 _clean(work, name, r)
                 last = runs[name][-1]
                 print(f"  run {r + 1}/{args.repeat} {name:9s} {last.seconds:7.1f} s "
-                      f"maxrss {last.maxrss_mb:6.0f} MB tree {last.tree_mb:6.0f} MB", flush=True)
+                      f"maxrss {last.maxrss_mb:6.0f} MB tree PSS {last.tree_mb:6.0f} MB", flush=True)
         median = {n: Run(*(statistics.median(getattr(x, f) for x in rs) for f in ("seconds", "maxrss_mb", "tree_mb")))
                   for n, rs in runs.items()}
         labels = {"framing": f"framing score --jobs {args.jobs}", "framing1": "framing score --jobs 1",
                   "obvious": "obvious (spaCy+regex+VADER)", "vader": "VADER alone"}
         print(f"\nmedian of {args.repeat} ({args.articles} articles, {words} words)")
-        print(f"{'pipeline':32s} {'seconds':>8s} {'words/s':>9s} {'maxrss MB':>10s} {'tree MB':>8s}")
+        print(f"{'pipeline':32s} {'seconds':>8s} {'words/s':>9s} {'maxrss MB':>10s} {'tree PSS MB':>12s}")
         for name, m in median.items():
-            print(f"{labels[name]:32s} {m.seconds:8.1f} {words / m.seconds:9.0f} {m.maxrss_mb:10.0f} {m.tree_mb:8.0f}")
+            print(f"{labels[name]:32s} {m.seconds:8.1f} {words / m.seconds:9.0f} {m.maxrss_mb:10.0f} {m.tree_mb:12.0f}")
         print()
         for name in ("framing", "framing1"):
             if name not in median:

@@ -153,7 +153,6 @@ def _summary(message: str, articles) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    warnings.simplefilter("default")
     warnings.formatwarning = lambda msg, cat, *a, **k: f"framing: warning: {msg}\n"
     try:
         args.func(args)

@@ -144,7 +144,7 @@ class CueLexicon:
         # One alternation; the left word boundary is tested once per position (most
         # positions fail there), each alternative carries its own right boundary.
         self._cue_re = re.compile(
-            r"(?<![\w-])(?:" + "|".join(f"({p})(?![\w-])" for p in scored["pattern"]) + ")",
+            r"(?<![\w-])(?:" + "|".join(rf"({p})(?![\w-])" for p in scored["pattern"]) + ")",
             re.IGNORECASE,
         )
         self._negator_re = self._scope_re("negator")
