@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: install results figures test lab clean
+.PHONY: install results figures test lab bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(STAMP)
 ## JupyterLab on the project.
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
+
+## Throughput and memory against the obvious pipeline (by hand; not part of `make test`).
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/bench.py --articles 10000 --jobs 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
