@@ -354,26 +354,34 @@ def corpus_summary(evidence_csv: Path, target: str, chunksize: int = 200_000) ->
     sentences, mean stance and label counts. Reads the file in chunks."""
     from .score import stance_label
 
+    # [evidence rows, stance sum, against, neutral, favour, articles]; an article's rows
+    # are contiguous in the file (each article is written by one batch), so counting the
+    # changes of article id per country counts its articles without holding their ids.
     sums: dict[str, list] = {}
-    articles: dict[str, set] = {}
+    last_article: dict[str, str] = {}
     for chunk in pd.read_csv(evidence_csv, chunksize=chunksize, keep_default_na=False,
                              usecols=["article_id", "country", "stance", "stance_label"],
                              dtype={"article_id": str, "country": str}):
         chunk["stance"] = pd.to_numeric(chunk["stance"])
-        for country, group in chunk.groupby("country"):
-            entry = sums.setdefault(country, [0, 0.0, 0, 0, 0])
+        for country, group in chunk.groupby("country", sort=False):
+            entry = sums.setdefault(country, [0, 0.0, 0, 0, 0, 0])
             entry[0] += len(group)
             entry[1] += float(group["stance"].sum())
             labels = group["stance_label"].value_counts()
             entry[2] += int(labels.get("against", 0))
             entry[3] += int(labels.get("neutral", 0))
             entry[4] += int(labels.get("favour", 0))
-            articles.setdefault(country, set()).update(group["article_id"].unique())
+            ids = group["article_id"].to_numpy()
+            changes = int((ids[1:] != ids[:-1]).sum()) + 1
+            if last_article.get(country) == ids[0]:
+                changes -= 1
+            entry[5] += changes
+            last_article[country] = ids[-1]
     rows = []
     for country in sorted(sums):
-        n, total, against, neutral, favour = sums[country]
+        n, total, against, neutral, favour, n_articles = sums[country]
         mean = total / n
-        rows.append((country, len(articles[country]), n, mean, stance_label(mean), against, neutral, favour))
+        rows.append((country, n_articles, n, mean, stance_label(mean), against, neutral, favour))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
