@@ -24,8 +24,8 @@ reported two ways: ``maxrss``, the largest resident set of any single process of
 waited-for worker processes, but is the largest one, not their sum), and ``tree``,
 the largest sum of proportional set sizes (PSS: a page shared by k processes counts 1/k
 in each, so forked workers are not double-counted) over the process and all its
-descendants, sampled every 20 ms from /proc/PID/smaps_rollup (a peak shorter than that
-can be missed).
+descendants, sampled from /proc/PID/smaps_rollup every 50 ms or, for large processes
+whose smaps are slow to read, less often (a short peak can be missed).
 """
 
 from __future__ import annotations
@@ -135,10 +135,13 @@ def measure(cmd: list[str], log: Path) -> Run:
         done = threading.Event()
 
         def sample():
+            # reading smaps_rollup costs ~15 ms per 600 MB process: keep the sampler under
+            # ~5% of a core by waiting 20x as long as a sample took (at least 50 ms)
             can_sample = Path(f"/proc/{proc.pid}").exists()
             while can_sample and not done.is_set():
+                t0 = time.perf_counter()
                 peak[0] = max(peak[0], sum(_pss_kb(p) for p in _descendants(proc.pid)))
-                done.wait(0.02)
+                done.wait(max(0.05, 20 * (time.perf_counter() - t0)))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
