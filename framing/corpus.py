@@ -46,19 +46,22 @@ def normalise_text(text: str) -> str:
     return text
 
 
-def decode(data: bytes, source: str | Path, encoding: str = "utf-8") -> str:
-    """Decode bytes, naming the file and the byte offset of the first bad byte."""
+def decode(data: bytes, source: str | Path, encoding: str = "utf-8", base: int = 0) -> str:
+    """Decode bytes, naming the file and the byte offset of the first bad byte.
+
+    ``base`` is the offset of ``data`` in its file, for a file decoded piece by piece.
+    """
     nul = data.find(b"\x00")
     if nul >= 0 and encoding.lower().replace("-", "").replace("_", "") in {"utf8", "utf8sig"}:
         raise CorpusError(
-            f"{source}: contains a NUL byte at byte offset {nul}: "
+            f"{source}: contains a NUL byte at byte offset {base + nul}: "
             "this looks like a binary file, not text"
         )
     try:
         return normalise_text(data.decode(encoding))
     except UnicodeDecodeError as exc:
         raise CorpusError(
-            f"{source}: not valid {encoding} at byte offset {exc.start} "
+            f"{source}: not valid {encoding} at byte offset {base + exc.start} "
             f"(byte 0x{data[exc.start]:02x}); pass --encoding if the file uses another encoding"
         ) from None
     except LookupError:
@@ -94,9 +97,40 @@ def _article_id(value, where) -> str:
     return article_id
 
 
+def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of a JSON Lines file, read one line at a time.
+
+    Memory stays flat however large the file. Line numbers count CRLF, LF and lone CR
+    alike, as the whole-text normalisation does. Encodings that are not ASCII-compatible
+    (UTF-16, UTF-32) cannot be split on bytes and are decoded whole.
+    """
+    try:
+        ascii_compatible = "\n".encode(encoding) == b"\n" and not encoding.lower().replace("_", "-").startswith(
+            ("utf-16", "utf16", "utf-32", "utf32"))
+    except LookupError:
+        raise CorpusError(f"unknown encoding {encoding!r}") from None
+    if not ascii_compatible:
+        yield from enumerate(_read_text(path, encoding).split("\n"), start=1)
+        return
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read ({exc.strerror})") from None
+    lineno, offset = 0, 0
+    with handle:
+        for raw in handle:
+            text = decode(raw, path, encoding, base=offset)  # also turns CR into LF
+            offset += len(raw)
+            lines = text.split("\n")
+            if text.endswith("\n"):
+                lines.pop()  # the line break that ends this line, not an empty line after it
+            for line in lines:
+                lineno += 1
+                yield lineno, line
+
+
 def _iter_jsonl(path: Path, encoding: str) -> Iterator[dict]:
-    text = _read_text(path, encoding)
-    for lineno, line in enumerate(text.split("\n"), start=1):
+    for lineno, line in _jsonl_lines(path, encoding):
         if not line.strip():
             continue
         try:
