@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+#: Articles per batch when a corpus is read in batches (see :func:`article_batches`).
+BATCH_SIZE = 64
 #: Metadata columns of the seeds corpus, in display order. Other corpora may add more.
 METADATA_COLUMNS = ("title", "outlet", "author", "date", "genre")
 
@@ -252,6 +254,64 @@ def read_metadata(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     return meta.rename(columns={"id": "article_id"})
 
 
+def article_batches(path, encoding: str = "utf-8", batch_size: int = BATCH_SIZE,
+                    stats: dict | None = None) -> Iterator[pd.DataFrame]:
+    """Yield DataFrames of at most ``batch_size`` articles, metadata merged, empties skipped.
+
+    Checks duplicate ids and metadata ids that match no article while holding only one
+    batch and the set of ids seen; skipped ids are appended to ``stats['skipped']``.
+    """
+    path = Path(path)
+    meta = None
+    if path.is_dir() and (path / "metadata.csv").exists():
+        meta = read_metadata(path / "metadata.csv", encoding).set_index("article_id")
+        # a folder's ids are its file names: check them before any scoring is done
+        stems = {p.stem for p in path.iterdir() if p.suffix == ".txt" and p.is_file()}
+        unknown = sorted(set(meta.index) - stems)
+        if stems and unknown:
+            raise CorpusError(f"{path / 'metadata.csv'}: id {unknown[0]!r} matches no article in {path}")
+    stats = stats if stats is not None else {}
+    stats.setdefault("skipped", [])
+    seen: dict[str, str] = {}
+    batch: list[dict] = []
+    for record in iter_articles(path, encoding):
+        article_id = record.pop("article_id")
+        source = record.pop("_source")
+        if article_id in seen:
+            raise CorpusError(f"{source}: duplicate article id {article_id!r} (also in {seen[article_id]})")
+        seen[article_id] = source
+        if not record["text"].strip():
+            warnings.warn(f"{source}: article {article_id!r} is empty; skipped", EmptyArticleWarning,
+                          stacklevel=2)
+            stats["skipped"].append(article_id)
+            continue
+        record = {"article_id": article_id, **record}
+        if meta is not None and article_id in meta.index:
+            record.update(meta.loc[article_id].to_dict())
+        batch.append(record)
+        if len(batch) >= batch_size:
+            yield _frame(batch, meta)
+            batch = []
+    if batch:
+        yield _frame(batch, meta)
+    if meta is not None:
+        unknown = sorted(set(meta.index) - set(seen))
+        if unknown:
+            raise CorpusError(f"{path / 'metadata.csv'}: id {unknown[0]!r} matches no article in {path}")
+    if len(seen) == len(stats["skipped"]):
+        raise CorpusError(f"{path}: the corpus has no non-empty articles")
+
+
+def _frame(batch: list[dict], meta: pd.DataFrame | None) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(batch)
+    if meta is not None:
+        for column in meta.columns:
+            if column not in frame:
+                frame[column] = ""
+    columns = ["article_id", "text"] + [c for c in frame.columns if c not in ("article_id", "text")]
+    return frame[columns].fillna("")
+
+
 def load_corpus(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
     """Load a corpus into a DataFrame with ``article_id``, ``text`` and metadata columns.
 
@@ -259,35 +319,9 @@ def load_corpus(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
     are listed. Empty or whitespace-only articles are skipped with an
     :class:`EmptyArticleWarning` naming them; their ids are kept in ``df.attrs['skipped']``.
     """
-    path = Path(path)
-    records, skipped, seen = [], [], {}
-    for record in iter_articles(path, encoding):
-        article_id = record["article_id"]
-        if article_id in seen:
-            raise CorpusError(
-                f"{record['_source']}: duplicate article id {article_id!r} "
-                f"(also in {seen[article_id]})"
-            )
-        seen[article_id] = record["_source"]
-        if not record["text"].strip():
-            warnings.warn(f"{record['_source']}: article {article_id!r} is empty; skipped",
-                          EmptyArticleWarning, stacklevel=2)
-            skipped.append(article_id)
-            continue
-        records.append(record)
-    if not records:
-        raise CorpusError(f"{path}: the corpus has no non-empty articles")
-    articles = pd.DataFrame.from_records(records).drop(columns="_source")
-    if path.is_dir() and (path / "metadata.csv").exists():
-        meta_path = path / "metadata.csv"
-        meta = read_metadata(meta_path, encoding)
-        unknown = sorted(set(meta["article_id"]) - set(seen))
-        if unknown:
-            raise CorpusError(f"{meta_path}: id {unknown[0]!r} matches no article in {path}")
-        articles = articles.merge(meta, on="article_id", how="left", validate="one_to_one")
-    columns = ["article_id", "text"] + [c for c in articles.columns if c not in ("article_id", "text")]
-    articles = articles[columns].fillna("").sort_values("article_id", kind="stable")
-    articles = articles.reset_index(drop=True)
-    articles.attrs["skipped"] = skipped
+    stats: dict = {}
+    articles = pd.concat(list(article_batches(path, encoding, BATCH_SIZE, stats)), ignore_index=True)
+    articles = articles.fillna("").sort_values("article_id", kind="stable").reset_index(drop=True)
+    articles.attrs["skipped"] = stats["skipped"]
     articles.attrs["source"] = str(path)
     return articles

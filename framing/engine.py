@@ -24,7 +24,6 @@ import signal
 import sys
 import tempfile
 import threading
-import warnings
 from array import array
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -35,71 +34,12 @@ import numpy as np
 import pandas as pd
 
 from . import countries
-from .corpus import CorpusError, EmptyArticleWarning, iter_articles, read_metadata
+from .corpus import BATCH_SIZE, CorpusError, article_batches
 from .output import csv_bytes, prepare_folder, signals_deferred, write_temp
 
 TABLES = ("sentences", "mentions", "evidence", "scores", "articles", "cues")
-BATCH_SIZE = 64
 SUMMARY_COLUMNS = ["country", "articles", "target_sentences", "stance", "stance_label",
                    "against", "neutral", "favour"]
-
-
-def article_batches(path, encoding: str = "utf-8", batch_size: int = BATCH_SIZE,
-                    stats: dict | None = None) -> Iterator[pd.DataFrame]:
-    """Yield DataFrames of at most ``batch_size`` articles, metadata merged, empties skipped.
-
-    Checks what :func:`framing.corpus.load_corpus` checks (duplicate ids, metadata ids that
-    match no article) while holding only one batch and the set of ids seen.
-    """
-    path = Path(path)
-    meta = None
-    if path.is_dir() and (path / "metadata.csv").exists():
-        meta = read_metadata(path / "metadata.csv", encoding).set_index("article_id")
-        # a folder's ids are its file names: check them before any scoring is done
-        stems = {p.stem for p in path.iterdir() if p.suffix == ".txt" and p.is_file()}
-        unknown = sorted(set(meta.index) - stems)
-        if stems and unknown:
-            raise CorpusError(f"{path / 'metadata.csv'}: id {unknown[0]!r} matches no article in {path}")
-    stats = stats if stats is not None else {}
-    stats.setdefault("skipped", [])
-    seen: dict[str, str] = {}
-    batch: list[dict] = []
-    for record in iter_articles(path, encoding):
-        article_id = record.pop("article_id")
-        source = record.pop("_source")
-        if article_id in seen:
-            raise CorpusError(f"{source}: duplicate article id {article_id!r} (also in {seen[article_id]})")
-        seen[article_id] = source
-        if not record["text"].strip():
-            warnings.warn(f"{source}: article {article_id!r} is empty; skipped", EmptyArticleWarning,
-                          stacklevel=2)
-            stats["skipped"].append(article_id)
-            continue
-        record = {"article_id": article_id, **record}
-        if meta is not None and article_id in meta.index:
-            record.update(meta.loc[article_id].to_dict())
-        batch.append(record)
-        if len(batch) >= batch_size:
-            yield _frame(batch, meta)
-            batch = []
-    if batch:
-        yield _frame(batch, meta)
-    if meta is not None:
-        unknown = sorted(set(meta.index) - set(seen))
-        if unknown:
-            raise CorpusError(f"{path / 'metadata.csv'}: id {unknown[0]!r} matches no article in {path}")
-    if len(seen) == len(stats["skipped"]):
-        raise CorpusError(f"{path}: the corpus has no non-empty articles")
-
-
-def _frame(batch: list[dict], meta: pd.DataFrame | None) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(batch)
-    if meta is not None:
-        for column in meta.columns:
-            if column not in frame:
-                frame[column] = ""
-    columns = ["article_id", "text"] + [c for c in frame.columns if c not in ("article_id", "text")]
-    return frame[columns].fillna("")
 
 
 @dataclass
@@ -121,13 +61,14 @@ def score_batch(articles: pd.DataFrame, target: str) -> BatchResult:
     result = analyze(articles, target=target)
     ids = list(articles["article_id"])
     headers, bodies, rows = {}, {}, {}
-    for name, table in result.tables().items():
+    tables = result.tables()
+    for name, table in tables.items():
         data = csv_bytes(table)
         header, _, body = data.partition(b"\n")
         headers[name], bodies[name] = header + b"\n", body
         per_article = table.groupby("article_id", sort=False).size()
         rows[name] = [int(per_article.get(a, 0)) for a in ids]
-    counts = {name: len(table) for name, table in result.tables().items()}
+    counts = {name: len(table) for name, table in tables.items()}
     return BatchResult(ids, headers, bodies, rows, counts)
 
 
