@@ -312,20 +312,23 @@ def target_sentiment(sentences: pd.DataFrame, mentions: pd.DataFrame, target: st
 
     model = model or target_model.default_model()
     own = mentions[mentions["country"] == target]
-    result = pd.Series(np.nan, index=sentences.index, dtype=float)
-    if own.empty:
-        return result
-    keyed = sentences.reset_index().set_index(["article_id", "sentence_id"])
-    rows = keyed.loc[list(zip(own["article_id"], own["sentence_id"]))]
-    offsets = rows["start"].to_numpy()
-    spans = _model_windows(rows["text"].to_numpy(), own["start"].to_numpy() - offsets,
-                           own["end"].to_numpy() - offsets, _other_spans(own, offsets))
-    proba = model.predict_proba(spans)
-    labels = list(target_model.LABELS)
-    polarity = proba[:, labels.index("positive")] - proba[:, labels.index("negative")]
-    per_sentence = pd.Series(polarity).groupby(rows["index"].to_numpy()).mean()
-    result.loc[per_sentence.index] = per_sentence.to_numpy()
-    return result
+    result = np.full(len(sentences), np.nan)
+    if not own.empty:
+        keys = pd.MultiIndex.from_arrays([sentences["article_id"], sentences["sentence_id"]])
+        row = keys.get_indexer(pd.MultiIndex.from_arrays([own["article_id"], own["sentence_id"]]))
+        order = np.argsort(row, kind="stable")  # a sentence's mentions next to each other
+        row = row[order]
+        offsets = sentences["start"].to_numpy()[row]
+        proba = model.predict_proba(_model_windows(
+            sentences["text"].to_numpy()[row], row, own["start"].to_numpy()[order] - offsets,
+            own["end"].to_numpy()[order] - offsets))
+        labels = list(target_model.LABELS)
+        polarity = proba[:, labels.index("positive")] - proba[:, labels.index("negative")]
+        counts = np.bincount(row, minlength=len(sentences))
+        sums = np.bincount(row, weights=polarity, minlength=len(sentences))
+        has = counts > 0
+        result[has] = sums[has] / counts[has]
+    return pd.Series(result, index=sentences.index, dtype=float)
 
 
 #: Characters of context on each side of a target mention that the model sees; longer
@@ -333,28 +336,28 @@ def target_sentiment(sentences: pd.DataFrame, mentions: pd.DataFrame, target: st
 MODEL_CONTEXT = 400
 
 
-def _model_windows(texts, starts, ends, others) -> pd.DataFrame:
-    """Model inputs: each mention's sentence, cut to MODEL_CONTEXT characters around it."""
-    rows = []
-    for text, start, end, other in zip(texts, starts, ends, others):
-        lo = max(0, int(start) - MODEL_CONTEXT)
-        hi = min(len(text), int(end) + MODEL_CONTEXT)
-        if lo > 0 or hi < len(text):
-            other = [(a - lo, b - lo) for a, b in other if a >= lo and b <= hi]
-            text = text[lo:hi]
-        rows.append((text, int(start) - lo, int(end) - lo, other))
-    return pd.DataFrame(rows, columns=["text", "start", "end", "other_spans"])
-
-
-def _other_spans(own: pd.DataFrame, offsets: np.ndarray) -> list[list[tuple[int, int]]]:
-    """For each target mention, the other target mentions of its sentence (relative offsets)."""
-    keys = list(zip(own["article_id"], own["sentence_id"]))
-    starts = own["start"].to_numpy() - offsets
-    ends = own["end"].to_numpy() - offsets
-    groups: dict = {}
-    for i, key in enumerate(keys):
-        groups.setdefault(key, []).append(i)
-    return [[(int(starts[j]), int(ends[j])) for j in groups[key] if j != i] for i, key in enumerate(keys)]
+def _model_windows(texts, sentence, starts, ends) -> pd.DataFrame:
+    """Model inputs, one row per target mention: its sentence (cut to MODEL_CONTEXT
+    characters around it when longer), its span and the other target mentions of the
+    sentence (``other_spans``). ``sentence`` numbers the mention's sentence; mentions of
+    one sentence are consecutive."""
+    starts, ends = starts.astype(np.int64), ends.astype(np.int64)
+    texts = list(texts)
+    bounds = np.flatnonzero(np.diff(sentence)) + 1
+    spans = list(zip(starts.tolist(), ends.tolist()))
+    others = []
+    for lo, hi in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(spans)]]).tolist()):
+        group = spans[lo:hi]
+        others.extend(group[:k] + group[k + 1:] for k in range(len(group)))
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    for i in np.flatnonzero((starts > MODEL_CONTEXT) | (ends + MODEL_CONTEXT < lengths)):
+        lo = max(0, int(starts[i]) - MODEL_CONTEXT)
+        hi = min(int(lengths[i]), int(ends[i]) + MODEL_CONTEXT)
+        others[i] = [(a - lo, b - lo) for a, b in others[i] if a >= lo and b <= hi]
+        texts[i] = texts[i][lo:hi]
+        starts[i] -= lo
+        ends[i] -= lo
+    return pd.DataFrame({"text": texts, "start": starts, "end": ends, "other_spans": others})
 
 
 def _sentence_spans(sentences: pd.DataFrame, mentions: pd.DataFrame) -> dict:
