@@ -424,8 +424,15 @@ class _Breaks:
     """Clause and punctuation breaks of a sentence, found once, looked up by bisection."""
 
     def __init__(self, text: str):
+        self.text = text
         self.clause = [m.end() for m in _CLAUSE_BREAK.finditer(text)]
-        self.punct = [m.end() for m in _PUNCT_BREAK.finditer(text)]
+        self._punct = None
+
+    @property
+    def punct(self) -> list[int]:
+        if self._punct is None:  # only an agentive cue needs it
+            self._punct = [m.end() for m in _PUNCT_BREAK.finditer(self.text)]
+        return self._punct
 
     @staticmethod
     def _last_before(ends: list[int], position: int) -> int:
@@ -468,13 +475,14 @@ _CIRCUMSTANCE = re.compile(r"(?<![\w-])(?:as|while|when|whereas|amid|amidst|duri
 def backdrop_countries(text: str, spans, target: str, hits) -> set[str]:
     """Countries of the sentence that appear only inside circumstantial phrases holding
     neither the target nor a cue: the backdrop of the sentence, not its subject."""
+    circumstances = list(_CIRCUMSTANCE.finditer(text))
+    if not circumstances:
+        return set()
     breaks = [m.start() for m in _PUNCT_BREAK.finditer(text)]
     segments = []
-    for match in _CIRCUMSTANCE.finditer(text):
+    for match in circumstances:
         i = bisect.bisect_left(breaks, match.end())
         segments.append((match.start(), breaks[i] if i < len(breaks) else len(text)))
-    if not segments:
-        return set()
 
     lows = [lo for lo, _ in segments]
 
