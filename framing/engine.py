@@ -205,6 +205,9 @@ def _score_batches(batches, target: str, jobs: int, engine: str, scheduler: str 
     import multiprocessing
     from functools import partial
 
+    from .score import load_resources
+
+    load_resources()  # forked workers inherit the loaded model instead of loading it again
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with context.Pool(jobs, initializer=_init_worker) as pool:
         yield from pool.imap(partial(score_batch, target=target), batches, chunksize=1)

@@ -528,6 +528,18 @@ def default_lexicon() -> CueLexicon:
     return CueLexicon()
 
 
+def load_resources() -> None:
+    """Load the cue lexicon, VADER and the target model now (each is cached per process).
+
+    Called before worker processes are forked, so that they share these instead of each
+    loading its own copy."""
+    from . import target_model
+
+    default_lexicon()
+    _vader()
+    target_model.default_model()
+
+
 @lru_cache(maxsize=1)
 def _vader():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
