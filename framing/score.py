@@ -608,15 +608,20 @@ def _model_windows(texts, sentence, starts, ends) -> pd.DataFrame:
     return pd.DataFrame({"text": texts, "start": starts, "end": ends, "other_spans": others})
 
 
-def _sentence_spans(sentences: pd.DataFrame, mentions: pd.DataFrame) -> dict:
-    """(article_id, sentence_id) -> [(start, end, iso3)] with offsets relative to the sentence."""
-    starts = sentences.set_index(["article_id", "sentence_id"])["start"]
-    offset = starts.reindex(pd.MultiIndex.from_frame(mentions[["article_id", "sentence_id"]])).to_numpy()
+def _sentence_spans(sentences: pd.DataFrame, mentions: pd.DataFrame, wanted: np.ndarray) -> dict:
+    """Sentence position -> [(start, end, iso3)] (offsets relative to the sentence), for the
+    sentence positions flagged in ``wanted``."""
+    keys = pd.MultiIndex.from_arrays([sentences["article_id"], sentences["sentence_id"]])
+    where = keys.get_indexer(pd.MultiIndex.from_arrays([mentions["article_id"], mentions["sentence_id"]]))
+    keep = np.flatnonzero(wanted[where])
+    where = where[keep]
+    base = sentences["start"].to_numpy()[where]
+    starts = (mentions["start"].to_numpy()[keep] - base).tolist()
+    ends = (mentions["end"].to_numpy()[keep] - base).tolist()
     spans: dict = {}
-    for aid, sid, start, end, country, base in zip(mentions["article_id"], mentions["sentence_id"],
-                                                   mentions["start"], mentions["end"],
-                                                   mentions["country"], offset):
-        spans.setdefault((aid, sid), []).append((int(start - base), int(end - base), country))
+    for pos, start, end, country in zip(where.tolist(), starts, ends,
+                                        mentions["country"].to_numpy()[keep].tolist()):
+        spans.setdefault(pos, []).append((start, end, country))
     return spans
 
 
@@ -637,8 +642,8 @@ def score(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model=No
     """
     lexicon = lexicon or default_lexicon()
     sentences = sentences.copy()
-    codes = sentences["countries"].str.split(";")
-    mentioned = codes.map(lambda c: target in c)
+    codes = [c.split(";") for c in sentences["countries"].tolist()]
+    mentioned = pd.Series([target in c for c in codes], index=sentences.index, dtype=bool)
     sentences["target_mentioned"] = mentioned
     sentences["sentiment"] = sentence_tone(sentences["text"].tolist())
     sentences["target_sentiment"] = target_sentiment(sentences, mentions, target, model)
@@ -647,34 +652,37 @@ def score(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model=No
     cue_text = [""] * len(sentences)
     cue_rows = []
     backdrop: dict = {}
-    spans = _sentence_spans(sentences, mentions)
+    on_target = mentioned.to_numpy()
+    spans = _sentence_spans(sentences, mentions, on_target)
     texts = sentences["text"].tolist()
     article_ids = sentences["article_id"].tolist()
     sentence_ids = sentences["sentence_id"].tolist()
     starts = sentences["start"].tolist()
     model_values = sentences["target_sentiment"].to_numpy()
-    for pos in np.flatnonzero(mentioned.to_numpy()):
+    positions, others = [], []
+    for pos in np.flatnonzero(on_target).tolist():
         key = (article_ids[pos], sentence_ids[pos])
-        sentence_spans = spans.get(key, ())
-        hits = lexicon.hits(texts[pos], sentence_spans, target)
-        stance[pos] = combine(sum(h.value for h in hits), model_values[pos])
-        cue_text[pos] = " | ".join(h.describe() for h in hits if h.value != 0 or h.modifier)
-        offset = starts[pos]
-        cue_rows.extend((*key, offset + h.start, offset + h.end, h.text, h.type, h.frame, h.modifier,
-                         h.value) for h in hits)
+        sentence_spans = spans.get(pos, ())
+        text = texts[pos]
+        hits = lexicon.hits(text, sentence_spans, target)
+        if hits:
+            stance[pos] = combine(sum(h.value for h in hits), model_values[pos])
+            cue_text[pos] = " | ".join(h.describe() for h in hits if h.value != 0 or h.modifier)
+            offset = starts[pos]
+            cue_rows.extend((*key, offset + h.start, offset + h.end, h.text, h.type, h.frame,
+                             h.modifier, h.value) for h in hits)
+        else:
+            stance[pos] = combine(0.0, model_values[pos])
+        for country in codes[pos]:
+            if country != target:
+                positions.append(pos)
+                others.append(country)
         if len({c for _, _, c in sentence_spans}) > 1:
-            for country in backdrop_countries(texts[pos], sentence_spans, target, hits):
+            for country in backdrop_countries(text, sentence_spans, target, hits):
                 backdrop[(*key, country)] = True
     sentences["stance"] = stance
     sentences["cues"] = cue_text
 
-    rows = []
-    for pos in np.flatnonzero(mentioned.to_numpy()):
-        for country in codes.iat[pos]:
-            if country != target:
-                rows.append(pos)
-                rows.append(country)
-    positions, others = rows[0::2], rows[1::2]
     evidence = sentences.iloc[positions][["article_id", "sentence_id", "stance", "cues",
                                           "target_sentiment", "sentiment"]].copy()
     evidence.insert(2, "country", others)
