@@ -90,7 +90,7 @@ def split_tokens(text: str, start: int = 0, end: int | None = None) -> list[tupl
 
 def count_words(text: str) -> int:
     """Number of word tokens (tokens with a letter or digit) in ``text``."""
-    return sum(1 for _ in _WORD.finditer(text))
+    return len(_WORD.findall(text))
 
 
 def sentences(articles: pd.DataFrame) -> pd.DataFrame:
@@ -100,15 +100,17 @@ def sentences(articles: pd.DataFrame) -> pd.DataFrame:
     within each article; ``words`` is the number of word tokens in the sentence.
     """
     ids, sids, starts, ends, texts, words = [], [], [], [], [], []
+    findall = _WORD.findall  # len(findall(s)) == count_words(s), without the call
     for article_id, text in zip(articles["article_id"], articles["text"]):
-        for sid, (start, end) in enumerate(split_sentences(text)):
+        spans = split_sentences(text)
+        ids.extend([article_id] * len(spans))
+        sids.extend(range(len(spans)))
+        for start, end in spans:
             sentence = text[start:end]
-            ids.append(article_id)
-            sids.append(sid)
             starts.append(start)
             ends.append(end)
             texts.append(sentence)
-            words.append(count_words(sentence))
+            words.append(len(findall(sentence)))
     return pd.DataFrame(
         {
             "article_id": pd.Series(ids, dtype=object),
