@@ -362,40 +362,86 @@ def find_mentions(articles: pd.DataFrame, sentences: pd.DataFrame,
             raise ValueError(f"{label} is missing column(s) {missing}")
     matcher = matcher or default_matcher()
 
-    by_article = {}
+    # The sentences sorted by (article_id, start); article number g owns the rows
+    # first[g]:last[g], and key = g * span + start increases along the rows.
+    groups: dict = {}
     if len(sentences):
-        sent = sentences.sort_values(["article_id", "start"], kind="stable")
-        for aid, g in sent.groupby("article_id", sort=False):
-            by_article[aid] = (g["start"].to_numpy(dtype=np.int64), g["end"].to_numpy(dtype=np.int64),
-                               g["sentence_id"].to_numpy())
+        sent = sentences[["article_id", "sentence_id", "start", "end"]].sort_values(
+            ["article_id", "start"], kind="stable")
+        sent_ids = sent["article_id"].to_numpy(dtype=object)
+        starts = sent["start"].to_numpy(dtype=np.int64)
+        ends = sent["end"].to_numpy(dtype=np.int64)
+        sids = sent["sentence_id"].to_numpy()
+        first = np.flatnonzero(np.concatenate(([True], sent_ids[1:] != sent_ids[:-1])))
+        last = np.append(first[1:], len(sent_ids))
+        for g, aid in enumerate(sent_ids[first].tolist()):
+            if aid == aid:  # like groupby, ignore a missing (NaN) id
+                groups[aid] = g
+        row_group = np.repeat(np.arange(len(first), dtype=np.int64), last - first)
+    else:
+        starts = ends = row_group = np.zeros(0, dtype=np.int64)
+        sids = np.zeros(0, dtype=np.int64)
 
-    cols = {c: [] for c in MENTION_COLUMNS}
+    m_aid, m_group, m_start, m_end, m_text, m_code, m_kind = [], [], [], [], [], [], []
+    find = matcher.find
     for aid, text in zip(articles["article_id"], articles["text"]):
         if not isinstance(text, str) or not text:
             continue
-        found = matcher.find(text)
+        found = find(text)
         if not found:
             continue
-        if aid not in by_article:
-            raise ValueError(f"article {aid!r} has country mentions but no sentences")
-        starts, ends, sids = by_article[aid]
-        m_start = np.fromiter((f[0] for f in found), dtype=np.int64, count=len(found))
-        idx = np.searchsorted(starts, m_start, side="right") - 1
-        bad = (idx < 0) | (m_start >= ends[np.maximum(idx, 0)])
+        n = len(found)
+        m_aid.extend([aid] * n)
+        m_group.extend([groups.get(aid, -1)] * n)
+        for s, e, iso3, kind in found:
+            m_start.append(s)
+            m_end.append(e)
+            m_text.append(text[s:e])
+            m_code.append(iso3)
+            m_kind.append(kind)
+
+    mention_start = np.array(m_start, dtype=np.int64)
+    sentence_ids = np.zeros(0, dtype=np.int64)
+    if len(m_start):
+        group = np.array(m_group, dtype=np.int64)
+        idx = np.full(len(m_start), -1, dtype=np.int64)
+        if len(starts):
+            base = int(min(starts.min(), mention_start.min()))
+            span = int(max(starts.max(), mention_start.max())) - base + 1
+            idx = np.searchsorted(row_group * span + (starts - base),
+                                  group * span + (mention_start - base), side="right") - 1
+        safe = np.maximum(idx, 0)
+        bad = (group < 0) | (idx < 0)
+        if len(starts):
+            bad |= (row_group[safe] != group) | (mention_start >= ends[safe])
         if bad.any():
+            # the first problem in article order, as a per-article scan would find it
             k = int(np.flatnonzero(bad)[0])
-            s, e = found[k][:2]
-            raise ValueError(f"article {aid!r}: mention {text[s:e]!r} at {s} lies in no sentence")
-        for (s, e, iso3, kind), sid in zip(found, sids[idx]):
-            cols["article_id"].append(aid)
-            cols["sentence_id"].append(sid)
-            cols["start"].append(s)
-            cols["end"].append(e)
-            cols["text"].append(text[s:e])
-            cols["country"].append(iso3)
-            cols["kind"].append(kind)
-    out = pd.DataFrame({c: pd.Series(cols[c], dtype=np.int64 if c in ("sentence_id", "start", "end") else object)
-                        for c in MENTION_COLUMNS})
-    if len(out):
+            if group[k] < 0:
+                raise ValueError(f"article {m_aid[k]!r} has country mentions but no sentences")
+            raise ValueError(f"article {m_aid[k]!r}: mention {m_text[k]!r} at {m_start[k]} lies in no sentence")
+        sentence_ids = sids[idx]
+    out = pd.DataFrame({
+        "article_id": pd.Series(m_aid, dtype=object),
+        "sentence_id": pd.Series(sentence_ids, dtype=np.int64),
+        "start": pd.Series(mention_start, dtype=np.int64),
+        "end": pd.Series(m_end, dtype=np.int64),
+        "text": pd.Series(m_text, dtype=object),
+        "country": pd.Series(m_code, dtype=object),
+        "kind": pd.Series(m_kind, dtype=object),
+    })
+    if len(out) and not _sorted_by_article(out["article_id"].to_numpy(), mention_start):
         out = out.sort_values(["article_id", "start"], kind="stable").reset_index(drop=True)
     return out
+
+
+def _sorted_by_article(ids: np.ndarray, starts: np.ndarray) -> bool:
+    """True when rows are already in (article_id, start) order, so a stable sort keeps them."""
+    if len(ids) < 2:
+        return True
+    try:
+        same = ids[1:] == ids[:-1]
+        ascending = ids[1:] > ids[:-1]
+    except TypeError:  # ids that do not compare (mixed types): let pandas sort
+        return False
+    return bool(np.all(ascending | (same & (starts[1:] >= starts[:-1]))))
