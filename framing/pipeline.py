@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import aggregate, countries, score, tokenize
@@ -24,15 +25,22 @@ def find_mentions(
     """Sentences (with the ``countries`` each refers to) and country mentions of ``articles``."""
     sentences = tokenize.sentences(articles)
     mentions = countries.find_mentions(articles, sentences, matcher)
-    codes = (
-        mentions.drop_duplicates(["article_id", "sentence_id", "country"])
-        .sort_values(["article_id", "sentence_id", "country"])
-        .groupby(["article_id", "sentence_id"], sort=False)["country"]
-        .agg(";".join)
-    )
-    keys = pd.MultiIndex.from_frame(sentences[["article_id", "sentence_id"]])
-    sentences["countries"] = codes.astype(object).reindex(keys, fill_value="").to_numpy()
+    sentences["countries"] = _sentence_countries(sentences, mentions)
     return sentences[SENTENCE_COLUMNS + ["words"]], mentions[MENTION_COLUMNS]
+
+
+def _sentence_countries(sentences: pd.DataFrame, mentions: pd.DataFrame) -> np.ndarray:
+    """Per sentence, the sorted distinct codes of the countries it mentions, ';'-joined ('' if none)."""
+    found: dict = {}
+    for key in zip(mentions["article_id"].tolist(), mentions["sentence_id"].tolist(),
+                   mentions["country"].tolist()):
+        found.setdefault(key[:2], set()).add(key[2])
+    joined = {key: ";".join(sorted(codes)) for key, codes in found.items()}
+    get = joined.get
+    out = np.empty(len(sentences), dtype=object)
+    out[:] = [get(key, "") for key in zip(sentences["article_id"].tolist(),
+                                          sentences["sentence_id"].tolist())]
+    return out
 
 
 @dataclass
