@@ -51,14 +51,80 @@ def bootstrap_interval(values, samples: int = BOOTSTRAP_SAMPLES,
     return (float(low), float(high))
 
 
+#: Upper bound on the resampled values held at once by :func:`bootstrap_intervals`.
+_CHUNK_VALUES = 4_000_000
+
+
+def bootstrap_intervals(values, groups, ngroups: int, samples: int = BOOTSTRAP_SAMPLES,
+                        random_state: int = RANDOM_STATE) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`bootstrap_interval` of every group at once: ``(low, high)`` arrays of ``ngroups``.
+
+    ``values[i]`` belongs to group ``groups[i]`` (0 .. ngroups-1; negative: no group), taken in
+    row order. Every group of ``n`` values resamples with the same index matrix
+    (:func:`_resample_index`), so the groups of one size are stacked and resampled in one
+    numpy call; the means are taken row by row over the same (samples, n) layout as
+    :func:`bootstrap_interval`, so the bounds are bit for bit the same.
+    """
+    values = np.asarray(values, dtype=float)
+    groups = np.asarray(groups, dtype=np.int64)
+    low = np.full(ngroups, np.nan)
+    high = np.full(ngroups, np.nan)
+    keep = (groups >= 0) & ~np.isnan(values)
+    order = np.argsort(groups[keep], kind="stable")
+    vals = values[keep][order]
+    owner = groups[keep][order]
+    counts = np.bincount(owner, minlength=ngroups)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    present = counts > 0
+    firsts = np.zeros(ngroups)
+    firsts[present] = vals[starts[present]]
+    differs = np.bincount(owner, weights=(vals != firsts[owner]), minlength=ngroups) > 0
+    constant = present & ~differs  # one value, or all values equal
+    low[constant] = firsts[constant]
+    high[constant] = firsts[constant]
+    varied = np.flatnonzero(present & differs)
+    for n in np.unique(counts[varied]).tolist():
+        index = _resample_index(n, samples, random_state)
+        members = varied[counts[varied] == n]
+        step = max(1, _CHUNK_VALUES // (samples * n))
+        for i in range(0, len(members), step):
+            chunk = members[i:i + step]
+            stacked = vals[starts[chunk][:, None] + np.arange(n)]  # (groups, n)
+            means = stacked[:, index].reshape(len(chunk) * samples, n).mean(axis=1)
+            bounds = np.percentile(means.reshape(len(chunk), samples), [2.5, 97.5], axis=1)
+            low[chunk] = bounds[0]
+            high[chunk] = bounds[1]
+    return low, high
+
+
+def _nanmean(values: np.ndarray) -> float:
+    """``float(pd.Series(values).mean())`` for float64 values, computed as pandas does (NaN
+    skipped: sum with NaN as 0, divided by the count of the others)."""
+    mask = np.isnan(values)
+    if mask.any():
+        values = np.where(mask, 0.0, values)
+    count = np.float64(values.size - int(mask.sum()))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(values.sum() / count)
+
+
 def _strongest(evidence: pd.DataFrame) -> pd.Series:
     """Per (article, country): the ids of its TOP_EVIDENCE strongest sentences, ';'-joined."""
     ranked = evidence.assign(strength=evidence["stance"].abs()).sort_values(
         ["article_id", "country", "strength", "sentence_id"], ascending=[True, True, False, True],
         kind="stable")
-    top = ranked.groupby(["article_id", "country"], sort=False).head(TOP_EVIDENCE)
-    return top.groupby(["article_id", "country"], sort=False)["sentence_id"].agg(
-        lambda ids: ";".join(map(str, ids)))
+    grouped = ranked.groupby(["article_id", "country"], sort=False)
+    top = ranked[grouped.cumcount().to_numpy() < TOP_EVIDENCE]
+    # rows of a group are contiguous in ``ranked``: join them in one pass, in first-seen order
+    keys = list(zip(top["article_id"].tolist(), top["country"].tolist()))
+    joined: dict = {}
+    for key, sid in zip(keys, top["sentence_id"].tolist()):
+        if key in joined:
+            joined[key] += ";" + str(sid)
+        else:
+            joined[key] = str(sid)
+    index = pd.MultiIndex.from_tuples(list(joined), names=["article_id", "country"]) if joined else None
+    return pd.Series(list(joined.values()), index=index, name="sentence_id")
 
 
 def article_country(sentences: pd.DataFrame, mentions: pd.DataFrame, evidence: pd.DataFrame,
@@ -75,9 +141,15 @@ def article_country(sentences: pd.DataFrame, mentions: pd.DataFrame, evidence: p
     grouped = evidence.groupby(keys)
     table["target_sentences"] = grouped.size().reindex(table.index, fill_value=0)
     table["stance"] = grouped["stance"].mean()
-    intervals = {key: bootstrap_interval(values) for key, values in grouped["stance"]}
-    table["stance_low"] = [intervals.get(key, (np.nan, np.nan))[0] for key in table.index]
-    table["stance_high"] = [intervals.get(key, (np.nan, np.nan))[1] for key in table.index]
+    # bootstrap_interval of each group, all groups at once; groups without a row in
+    # ``table`` are dropped, rows of ``table`` without evidence get NaN
+    group_keys = grouped.size().index
+    codes = grouped.ngroup().to_numpy(dtype=float, na_value=-1).astype(np.int64)
+    low, high = bootstrap_intervals(evidence["stance"].to_numpy(dtype=float), codes, len(group_keys))
+    where = group_keys.get_indexer(table.index) if len(group_keys) else np.full(len(table), -1)
+    found = where >= 0
+    table["stance_low"] = np.where(found, low[np.maximum(where, 0)] if len(low) else np.nan, np.nan)
+    table["stance_high"] = np.where(found, high[np.maximum(where, 0)] if len(high) else np.nan, np.nan)
     table["stance_label"] = [stance_label(v) if not np.isnan(v) else "" for v in table["stance"]]
     table["target_sentiment"] = grouped["target_sentiment"].mean()
     table["sentiment"] = tone
@@ -97,13 +169,27 @@ def articles(articles: pd.DataFrame, sentences: pd.DataFrame, mentions: pd.DataF
     """
     meta = articles.drop(columns="text")
     target_mentions = mentions[mentions["country"] == target].groupby("article_id").size()
+    # rows of each article together, in article order (groupby sorts keys, keeps row order)
+    grouped = sentences.groupby("article_id", sort=True)
+    keys = grouped.size()
+    codes = grouped.ngroup().to_numpy(dtype=float, na_value=-1).astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    bounds = np.concatenate(([0], np.cumsum(keys.to_numpy())))
+    words = sentences["words"].to_numpy()[order]
+    on = sentences["target_mentioned"].to_numpy(dtype=bool)[order]
+    stance = sentences["stance"].to_numpy(dtype=float)[order]
+    sentiment = sentences["sentiment"].to_numpy(dtype=float)[order]
+    group = codes[order]
+    low, high = bootstrap_intervals(stance[on], group[on], len(keys))
     rows = []
-    for article_id, group in sentences.groupby("article_id", sort=True):
-        on_target = group.loc[group["target_mentioned"], "stance"]
-        stance = float(on_target.mean()) if len(on_target) else np.nan
-        low, high = bootstrap_interval(on_target.to_numpy())
-        rows.append((article_id, int(group["words"].sum()), len(group),
-                     int(target_mentions.get(article_id, 0)), len(on_target), stance, low, high,
-                     stance_label(stance) if len(on_target) else "", float(group["sentiment"].mean())))
+    for g, article_id in enumerate(keys.index):
+        a, b = int(bounds[g]), int(bounds[g + 1])
+        on_target = stance[a:b][on[a:b]]
+        mean = _nanmean(on_target) if len(on_target) else np.nan
+        rows.append((article_id, int(words[a:b].sum()), b - a,
+                     int(target_mentions.get(article_id, 0)), len(on_target), mean, float(low[g]),
+                     float(high[g]), stance_label(mean) if len(on_target) else "",
+                     _nanmean(sentiment[a:b])))
     table = pd.DataFrame(rows, columns=["article_id"] + ARTICLE_SCORE_COLUMNS)
     return meta.merge(table, on="article_id", how="left").sort_values("article_id").reset_index(drop=True)
