@@ -33,6 +33,12 @@ def _resample_index(n: int, samples: int, random_state: int) -> np.ndarray:
     return rng.integers(0, n, size=(samples, n))
 
 
+@lru_cache(maxsize=256)
+def _resample_columns(n: int, samples: int, random_state: int) -> np.ndarray:
+    """:func:`_resample_index` transposed: row j holds the j-th draw of every resample."""
+    return np.ascontiguousarray(_resample_index(n, samples, random_state).T)
+
+
 def bootstrap_interval(values, samples: int = BOOTSTRAP_SAMPLES,
                        random_state: int = RANDOM_STATE) -> tuple[float, float]:
     """95% percentile bootstrap interval of the mean of ``values`` (NaN, NaN if empty).
@@ -84,17 +90,51 @@ def bootstrap_intervals(values, groups, ngroups: int, samples: int = BOOTSTRAP_S
     high[constant] = firsts[constant]
     varied = np.flatnonzero(present & differs)
     for n in np.unique(counts[varied]).tolist():
-        index = _resample_index(n, samples, random_state)
+        columns = _resample_columns(n, samples, random_state)
         members = varied[counts[varied] == n]
         step = max(1, _CHUNK_VALUES // (samples * n))
         for i in range(0, len(members), step):
             chunk = members[i:i + step]
-            stacked = vals[starts[chunk][:, None] + np.arange(n)]  # (groups, n)
-            means = stacked[:, index].reshape(len(chunk) * samples, n).mean(axis=1)
-            bounds = np.percentile(means.reshape(len(chunk), samples), [2.5, 97.5], axis=1)
+            # (n, groups): the j-th value of every group; row columns[j][s] of it is the
+            # j-th draw of resample s, for all groups at once
+            stacked = vals[starts[chunk][None, :] + np.arange(n)[:, None]]
+            total = _pairwise_sum(lambda j: stacked.take(columns[j], axis=0), 0, n)  # (samples, groups)
+            means = (total + 0.0) / n
+            bounds = np.percentile(np.ascontiguousarray(means.T), [2.5, 97.5], axis=1)
             low[chunk] = bounds[0]
             high[chunk] = bounds[1]
     return low, high
+
+
+def _pairwise_sum(column, start: int, n: int) -> np.ndarray:
+    """Sum of ``column(start) .. column(start + n - 1)`` (arrays of one shape), added in the
+    order numpy's pairwise summation adds the n values of a contiguous row: so that
+    ``(_pairwise_sum(...) + 0.0) / n`` is, bit for bit, ``row.mean()`` of every row.
+
+    Below 8 values: one after the other. Up to 128: eight running sums of every eighth
+    value, combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the remainder one by one.
+    Above: the two halves (the first a multiple of 8 long) summed apart, then added.
+    (numpy's reduction starts from the identity 0.0, hence the ``+ 0.0`` in the mean.)
+    """
+    if n < 8:
+        total = column(start).copy()
+        for j in range(start + 1, start + n):
+            total += column(j)
+        return total
+    if n <= 128:
+        sums = [column(start + j).copy() for j in range(8)]
+        i = 8
+        while i < n - (n % 8):
+            for j in range(8):
+                sums[j] += column(start + i + j)
+            i += 8
+        total = ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))
+        for j in range(i, n):
+            total += column(start + j)
+        return total
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(column, start, half) + _pairwise_sum(column, start + half, n - half)
 
 
 def _nanmean(values: np.ndarray) -> float:

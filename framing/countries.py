@@ -189,6 +189,37 @@ def load_aliases(path=None) -> pd.DataFrame:
 # the matcher
 
 
+def _trie(words) -> dict:
+    """The character trie of ``words``: nested dicts, ``""`` marking the end of a word."""
+    root: dict = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+    return root
+
+
+def _tok(ch: str) -> str:
+    if ch == "'":
+        return "['\u2019]"
+    if ch == " ":
+        return "[ \u00a0]"
+    return re.escape(ch)
+
+
+def _build(node: dict) -> str:
+    end = "" in node
+    alts = [_tok(ch) + _build(child) for ch, child in sorted(node.items()) if ch != ""]
+    if not alts:
+        return ""
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    if end:
+        # greedy optional group: continue when possible, else stop here
+        return "(?:" + body + ")?"
+    return body
+
+
 def _trie_regex(words) -> str:
     """One regex alternation for ``words`` as a character trie.
 
@@ -197,32 +228,33 @@ def _trie_regex(words) -> str:
     alias that also passes the final ``(?!\\w)`` wins.  An apostrophe matches
     both ' and U+2019, a space both space and NBSP.
     """
-    root: dict = {}
-    for w in words:
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = True
+    return _build(_trie(words))
 
-    def tok(ch):
-        if ch == "'":
-            return "['\u2019]"
-        if ch == " ":
-            return "[ \u00a0]"
-        return re.escape(ch)
 
-    def build(node) -> str:
-        end = "" in node
-        alts = [tok(ch) + build(child) for ch, child in sorted(node.items()) if ch != ""]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if end:
-            # greedy optional group: continue when possible, else stop here
-            return "(?:" + body + ")?"
-        return body
+_RI = "[\U0001F1E6-\U0001F1FF]"
 
-    return build(root)
+
+def _matcher_pattern(words) -> str:
+    """The matcher's regex: a flag (two regional indicators) or an alias of ``words``.
+
+    It matches exactly what ``(?P<flag>RI{2})|(?<!\\w)(?P<alias>TRIE)(?!\\w)`` matches, but
+    starts with a character class (regional indicators and the first characters of the
+    aliases), which lets the regex engine skip every other position without trying a
+    match there. The first character is consumed by that class, so the rest checks it
+    by lookbehind: ``(?<!\\w.)`` is ``(?<!\\w)`` before it (the class has no line break for
+    ``.`` to miss), and ``(?<=X)`` picks the trie branch of first character X. The
+    empty groups ``flag`` / ``alias`` at the end tell the two kinds apart (``lastgroup``).
+    """
+    root = _trie(words)
+    if "" in root:  # an empty alias: keep the plain form
+        return "(?P<flag>" + _RI + "{2})|(?<!\\w)(?P<alias>" + _build(root) + ")(?!\\w)"
+    firsts = set()
+    for ch in root:
+        firsts.update({"'": "'\u2019", " ": " \u00a0"}.get(ch, ch))
+    first_class = "[\U0001F1E6-\U0001F1FF" + "".join(re.escape(c) for c in sorted(firsts)) + "]"
+    alts = "|".join("(?<=" + _tok(ch) + ")" + _build(child) for ch, child in sorted(root.items()))
+    return (first_class + "(?:(?<=" + _RI + ")" + _RI + "(?P<flag>)"
+            "|(?<!\\w.)(?:" + alts + ")(?!\\w)(?P<alias>))")
 
 
 class CountryMatcher:
@@ -244,9 +276,7 @@ class CountryMatcher:
                 raise ValueError(f"alias {alias!r} maps to both {prev} and {(iso3, kind)}")
         #: canonical alias -> (iso3, kind); kind 'block' means "consume, no mention"
         self.lookup = lookup
-        trie = _trie_regex(sorted(lookup))
-        pattern = "(?P<flag>[\U0001F1E6-\U0001F1FF]{2})|(?<!\\w)(?P<alias>" + trie + ")(?!\\w)"
-        self.regex = re.compile(pattern)
+        self.regex = re.compile(_matcher_pattern(sorted(lookup)))
 
     def find(self, text: str) -> list[tuple[int, int, str, str]]:
         """All country mentions in ``text`` as (start, end, iso3, kind), sorted by start."""

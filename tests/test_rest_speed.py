@@ -154,7 +154,8 @@ def test_bootstrap_intervals_edge_cases():
     assert (low[0], high[0]) == bootstrap_interval([0.1, 0.3])
 
 
-@pytest.mark.parametrize("sizes", [[2, 3, 2, 5, 2, 3], [9, 9, 17, 130, 1, 64], list(range(1, 40))])
+@pytest.mark.parametrize("sizes", [[2, 3, 2, 5, 2, 3], [9, 9, 17, 130, 1, 64], list(range(1, 40)),
+                                   [136, 200, 257, 300]])
 def test_bootstrap_intervals_match_one_group_at_a_time(sizes):
     rng = np.random.default_rng(len(sizes))
     groups = np.repeat(np.arange(len(sizes)), sizes)
@@ -169,6 +170,22 @@ def test_bootstrap_intervals_in_small_chunks(monkeypatch):
     rng = np.random.default_rng(3)
     groups = np.repeat(np.arange(12), 4)
     _check_groups(rng.normal(size=48), groups, 12)
+
+
+def test_pairwise_sum_is_numpys_row_mean():
+    """(_pairwise_sum + 0.0) / n is bit for bit numpy's mean of each row, signed zeros included."""
+    rng = np.random.default_rng(9)
+    for n in list(range(1, 140)) + [255, 256, 257, 1000, 1031]:
+        for values in (rng.normal(size=(60, n)) * 10.0 ** rng.integers(-8, 8, size=(60, n)),
+                       rng.choice([-0.0, 0.0, 1e-300, -1e-300, 1.0, 1e16, -1e16, 0.1], size=(60, n))):
+            columns = np.ascontiguousarray(values.T)
+            got = (aggregate._pairwise_sum(lambda j: columns[j], 0, n) + 0.0) / n
+            assert np.array_equal(got.view(np.int64), values.mean(axis=1).view(np.int64)), n
+
+
+def test_bootstrap_intervals_with_zeros_of_both_signs():
+    values = [-0.0, 0.5, -0.0, -0.0, 0.0, 0.25, -0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    _check_groups(values, [0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], 3)
 
 
 def test_nanmean_is_pandas_mean():
@@ -318,6 +335,31 @@ def test_sentence_countries_matches_plain():
     ref["countries"] = _plain_sentence_countries(sentences, mentions)
     _same_frame(sentences, ref)
     assert pipeline._sentence_countries(sentences, mentions.iloc[:0]).tolist() == [""] * len(sentences)
+
+
+def test_matcher_regex_matches_the_plain_pattern():
+    """The first-character-class regex finds the same spans and kinds as the plain one."""
+    import re
+
+    m = countries.default_matcher()
+    plain = re.compile("(?P<flag>[\U0001F1E6-\U0001F1FF]{2})|(?<!\\w)(?P<alias>"
+                       + countries._trie_regex(sorted(m.lookup)) + ")(?!\\w)")
+    rng = np.random.default_rng(2)
+    aliases = sorted(m.lookup)
+    pieces = aliases + [" ", "  ", "x", "'s", "-", ".", "\n", "é", "1", "_", "\u00a0", "’",
+                        "\U0001F1F7", "\U0001F1FA", "\U0001F1FA\U0001F1F8", "(", "Ab", "a"]
+    texts = TEXTS + ["".join(rng.choice(pieces, size=int(rng.integers(1, 30)))) for _ in range(3000)]
+    for text in texts:
+        assert ([(x.span(), x.lastgroup) for x in m.regex.finditer(text)]
+                == [(x.span(), x.lastgroup) for x in plain.finditer(text)]), text
+    small = countries.CountryMatcher(pd.DataFrame({"alias": ["'Bama", "A", "Ab C", "US"],
+                                                   "iso3": ["USA", "AUT", "BEL", "USA"],
+                                                   "kind": ["name"] * 4}))
+    plain = re.compile("(?P<flag>[\U0001F1E6-\U0001F1FF]{2})|(?<!\\w)(?P<alias>"
+                       + countries._trie_regex(sorted(small.lookup)) + ")(?!\\w)")
+    for text in ["’Bama and 'Bama, A Ab C Ab\u00a0C AbC xA A_ US", "\U0001F1FA\U0001F1F8 A"]:
+        assert ([(x.span(), x.lastgroup) for x in small.regex.finditer(text)]
+                == [(x.span(), x.lastgroup) for x in plain.finditer(text)]), text
 
 
 def test_count_words_matches_a_count_of_matches():
