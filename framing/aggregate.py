@@ -7,6 +7,7 @@ the evidence sentences with a fixed seed, so they are the same on every run.
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 
 import numpy as np
@@ -153,18 +154,42 @@ def _strongest(evidence: pd.DataFrame) -> pd.Series:
     ranked = evidence.assign(strength=evidence["stance"].abs()).sort_values(
         ["article_id", "country", "strength", "sentence_id"], ascending=[True, True, False, True],
         kind="stable")
-    grouped = ranked.groupby(["article_id", "country"], sort=False)
-    top = ranked[grouped.cumcount().to_numpy() < TOP_EVIDENCE]
-    # rows of a group are contiguous in ``ranked``: join them in one pass, in first-seen order
-    keys = list(zip(top["article_id"].tolist(), top["country"].tolist()))
+    top = ranked.groupby(["article_id", "country"], sort=False).head(TOP_EVIDENCE)
+    return top.groupby(["article_id", "country"], sort=False)["sentence_id"].agg(
+        lambda ids: ";".join(map(str, ids)))
+
+
+def _strongest_ids(evidence: pd.DataFrame) -> dict | None:
+    """:func:`_strongest` as a dict ``(article_id, country) -> ids``, by one numpy lexsort.
+
+    None when a key is missing (NaN) or the sentence ids are not integers; then use
+    :func:`_strongest`. The order is the same: article and country ascending (codes of
+    the sorted distinct values), strength descending with NaN last, sentence id ascending,
+    ties in row order.
+    """
+    articles_ = evidence["article_id"]
+    countries_ = evidence["country"]
+    sids = evidence["sentence_id"]
+    if articles_.isna().any() or countries_.isna().any() or sids.dtype.kind not in "iu":
+        return None
+    article_codes, article_values = pd.factorize(articles_, sort=True)
+    country_codes, country_values = pd.factorize(countries_, sort=True)
+    strength = np.abs(evidence["stance"].to_numpy(dtype=float))
+    sid = sids.to_numpy()
+    order = np.lexsort((sid, -strength, country_codes, article_codes))
+    pair = article_codes[order].astype(np.int64) * (len(country_values) + 1) + country_codes[order]
+    new_group = np.concatenate(([True], pair[1:] != pair[:-1]))
+    group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(pair)), 0))
+    keep = (np.arange(len(pair)) - group_start) < TOP_EVIDENCE
+    article_list = np.asarray(article_values, dtype=object)[article_codes[order][keep]].tolist()
+    country_list = np.asarray(country_values, dtype=object)[country_codes[order][keep]].tolist()
     joined: dict = {}
-    for key, sid in zip(keys, top["sentence_id"].tolist()):
+    for key, value in zip(zip(article_list, country_list), sid[order][keep].tolist()):
         if key in joined:
-            joined[key] += ";" + str(sid)
+            joined[key] += ";" + str(value)
         else:
-            joined[key] = str(sid)
-    index = pd.MultiIndex.from_tuples(list(joined), names=["article_id", "country"]) if joined else None
-    return pd.Series(list(joined.values()), index=index, name="sentence_id")
+            joined[key] = str(value)
+    return joined
 
 
 def article_country(sentences: pd.DataFrame, mentions: pd.DataFrame, evidence: pd.DataFrame,
@@ -193,7 +218,13 @@ def article_country(sentences: pd.DataFrame, mentions: pd.DataFrame, evidence: p
     table["stance_label"] = [stance_label(v) if not np.isnan(v) else "" for v in table["stance"]]
     table["target_sentiment"] = grouped["target_sentiment"].mean()
     table["sentiment"] = tone
-    table["evidence"] = _strongest(evidence).reindex(table.index).fillna("") if len(evidence) else ""
+    strongest = _strongest_ids(evidence) if len(evidence) else {}
+    if strongest is None:
+        table["evidence"] = _strongest(evidence).reindex(table.index).fillna("")
+    elif len(evidence):
+        table["evidence"] = [strongest.get(key, "") for key in table.index]
+    else:
+        table["evidence"] = ""
     scores = table.reset_index()
     scores["target_sentences"] = scores["target_sentences"].astype("int64")
     scores["mentions"] = scores["mentions"].astype("int64")
@@ -208,7 +239,7 @@ def articles(articles: pd.DataFrame, sentences: pd.DataFrame, mentions: pd.DataF
     its bootstrap interval; ``sentiment`` is the mean VADER tone of all its sentences.
     """
     meta = articles.drop(columns="text")
-    target_mentions = mentions[mentions["country"] == target].groupby("article_id").size()
+    target_mentions = Counter(mentions.loc[mentions["country"] == target, "article_id"].tolist())
     # rows of each article together, in article order (groupby sorts keys, keeps row order)
     grouped = sentences.groupby("article_id", sort=True)
     keys = grouped.size()
@@ -228,7 +259,7 @@ def articles(articles: pd.DataFrame, sentences: pd.DataFrame, mentions: pd.DataF
         on_target = stance[a:b][on[a:b]]
         mean = _nanmean(on_target) if len(on_target) else np.nan
         rows.append((article_id, int(words[a:b].sum()), b - a,
-                     int(target_mentions.get(article_id, 0)), len(on_target), mean, float(low[g]),
+                     target_mentions.get(article_id, 0), len(on_target), mean, float(low[g]),
                      float(high[g]), stance_label(mean) if len(on_target) else "",
                      _nanmean(sentiment[a:b])))
     table = pd.DataFrame(rows, columns=["article_id"] + ARTICLE_SCORE_COLUMNS)

@@ -252,6 +252,15 @@ def test_article_country_without_evidence():
                 _plain_article_country(sentences, mentions, nan_stance, "RUS"))
 
 
+def test_article_country_with_missing_keys_uses_the_pandas_ranking():
+    articles, sentences, mentions, evidence = _scored_tables(2)
+    evidence = evidence.astype({"country": object})
+    evidence.loc[evidence.index[:3], "country"] = np.nan
+    assert aggregate._strongest_ids(evidence) is None
+    _same_frame(aggregate.article_country(sentences, mentions, evidence, "RUS"),
+                _plain_article_country(sentences, mentions, evidence, "RUS"))
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_articles_match_plain(seed):
     articles, sentences, mentions, _ = _scored_tables(seed)
