@@ -29,6 +29,7 @@ import datetime as _dt
 import difflib
 import functools
 import io
+import operator
 import re
 from importlib import resources
 from pathlib import Path
@@ -257,6 +258,11 @@ def _matcher_pattern(words) -> str:
             "|(?<!\\w.)(?:" + alts + ")(?!\\w)(?P<alias>))")
 
 
+_GROUP = re.Match.group
+_SPAN = re.Match.span
+_LASTGROUP = operator.attrgetter("lastgroup")
+
+
 class CountryMatcher:
     """Compiled matcher over an alias table (see :func:`load_aliases`)."""
 
@@ -280,18 +286,26 @@ class CountryMatcher:
 
     def find(self, text: str) -> list[tuple[int, int, str, str]]:
         """All country mentions in ``text`` as (start, end, iso3, kind), sorted by start."""
+        matches = list(self.regex.finditer(text))
+        if not matches:
+            return []
+        strings = list(map(_GROUP, matches))
+        spans = list(map(_SPAN, matches))
+        hits = list(map(self.lookup.get, strings))
+        groups = list(map(_LASTGROUP, matches))
+        if None not in hits and "flag" not in groups:  # the common case: plain aliases
+            return [(a, b, hit[0], hit[1]) for (a, b), hit in zip(spans, hits) if hit[1] != "block"]
         out = []
         lookup = self.lookup
-        for m in self.regex.finditer(text):
-            s = m.group()
-            if m.lastgroup == "flag":
+        for (a, b), s, hit, group in zip(spans, strings, hits, groups):
+            if group == "flag":
                 iso3 = _FLAGS.get(s)
                 if iso3:
-                    out.append((m.start(), m.end(), iso3, "flag"))
+                    out.append((a, b, iso3, "flag"))
                 continue
-            hit = lookup.get(s) or lookup[_canon(s)]
+            hit = hit or lookup[_canon(s)]
             if hit[1] != "block":
-                out.append((m.start(), m.end(), hit[0], hit[1]))
+                out.append((a, b, hit[0], hit[1]))
         return out
 
     def aliases_for(self, iso3: str) -> pd.DataFrame:
@@ -423,12 +437,12 @@ def find_mentions(articles: pd.DataFrame, sentences: pd.DataFrame,
         n = len(found)
         m_aid.extend([aid] * n)
         m_group.extend([groups.get(aid, -1)] * n)
-        for s, e, iso3, kind in found:
-            m_start.append(s)
-            m_end.append(e)
-            m_text.append(text[s:e])
-            m_code.append(iso3)
-            m_kind.append(kind)
+        found_start, found_end, found_code, found_kind = zip(*found)
+        m_start.extend(found_start)
+        m_end.extend(found_end)
+        m_code.extend(found_code)
+        m_kind.extend(found_kind)
+        m_text.extend([text[s:e] for s, e, _, _ in found])
 
     mention_start = np.array(m_start, dtype=np.int64)
     sentence_ids = np.zeros(0, dtype=np.int64)
