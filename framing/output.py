@@ -135,10 +135,10 @@ def _csv_fields(df: pd.DataFrame) -> list[list[str]] | None:
 
 
 def _int_fields(values: np.ndarray) -> list[str]:
-    """``str(v)`` for every integer value (as ``"%d" % v``, in one call)."""
+    """``str(v)`` for every integer value (numpy writes the same decimal digits)."""
     if not len(values):
         return []
-    return ("\x00".join(["%d"] * len(values)) % tuple(values.tolist())).split("\x00")
+    return values.astype(str).tolist()
 
 
 def _float_fields(values: np.ndarray) -> list[str]:
