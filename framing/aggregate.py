@@ -192,17 +192,33 @@ def _strongest_ids(evidence: pd.DataFrame) -> dict | None:
     return joined
 
 
+def _tone(mentioned: pd.DataFrame, sentences: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Mean sentiment of the sentences in ``mentioned`` per ``keys`` group: the inner merge
+    with ``sentences`` on (article_id, sentence_id), done with a dict when those keys are
+    unique and present (the merge's rows, in its order: the left rows that match)."""
+    on = ["article_id", "sentence_id"]
+    sent_keys = list(zip(sentences["article_id"].tolist(), sentences["sentence_id"].tolist()))
+    left = mentioned[on].isna().any(axis=None) or sentences[on].isna().any(axis=None)
+    if left or len(set(sent_keys)) != len(sent_keys) or "sentiment" in mentioned.columns:
+        return (mentioned.merge(sentences[on + ["sentiment"]], on=on)
+                .groupby(keys)["sentiment"].mean())
+    lookup = dict(zip(sent_keys, sentences["sentiment"].tolist()))
+    missing = object()
+    values = [lookup.get(key, missing) for key in zip(mentioned["article_id"].tolist(),
+                                                      mentioned["sentence_id"].tolist())]
+    found = np.array([v is not missing for v in values], dtype=bool)
+    rows = mentioned[found].assign(
+        sentiment=np.array([v for v in values if v is not missing], dtype=sentences["sentiment"].dtype))
+    return rows.groupby(keys)["sentiment"].mean()
+
+
 def article_country(sentences: pd.DataFrame, mentions: pd.DataFrame, evidence: pd.DataFrame,
                     target: str) -> pd.DataFrame:
     """One row per article x country it refers to (the target excluded), see SCORE_COLUMNS."""
     keys = ["article_id", "country"]
     others = mentions[mentions["country"] != target]
     table = others.groupby(keys).size().rename("mentions").to_frame()
-    tone = (
-        others.drop_duplicates(["article_id", "sentence_id", "country"])
-        .merge(sentences[["article_id", "sentence_id", "sentiment"]], on=["article_id", "sentence_id"])
-        .groupby(keys)["sentiment"].mean()
-    )
+    tone = _tone(others.drop_duplicates(["article_id", "sentence_id", "country"]), sentences, keys)
     grouped = evidence.groupby(keys)
     table["target_sentences"] = grouped.size().reindex(table.index, fill_value=0)
     table["stance"] = grouped["stance"].mean()

@@ -252,6 +252,21 @@ def test_article_country_without_evidence():
                 _plain_article_country(sentences, mentions, nan_stance, "RUS"))
 
 
+def test_article_country_edge_cases():
+    articles, sentences, mentions, evidence = _scored_tables(4)
+    only_target = mentions[mentions["country"] == "RUS"]
+    _same_frame(aggregate.article_country(sentences, only_target, evidence.iloc[:0], "RUS"),
+                _plain_article_country(sentences, only_target, evidence.iloc[:0], "RUS"))
+    # mentions of sentences that are not in the sentence table (the inner merge drops them)
+    fewer = sentences[sentences["sentence_id"] != 0]
+    _same_frame(aggregate.article_country(fewer, mentions, evidence, "RUS"),
+                _plain_article_country(fewer, mentions, evidence, "RUS"))
+    # duplicate sentence keys: the merge repeats rows
+    doubled = pd.concat([sentences, sentences.iloc[:5]], ignore_index=True)
+    _same_frame(aggregate.article_country(doubled, mentions, evidence, "RUS"),
+                _plain_article_country(doubled, mentions, evidence, "RUS"))
+
+
 def test_article_country_with_missing_keys_uses_the_pandas_ranking():
     articles, sentences, mentions, evidence = _scored_tables(2)
     evidence = evidence.astype({"country": object})
