@@ -6,6 +6,7 @@ together and fixes the column order of the published tables (the output contract
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,16 +32,34 @@ def find_mentions(
 
 def _sentence_countries(sentences: pd.DataFrame, mentions: pd.DataFrame) -> np.ndarray:
     """Per sentence, the sorted distinct codes of the countries it mentions, ';'-joined ('' if none)."""
-    found: dict = {}
-    for key in zip(mentions["article_id"].tolist(), mentions["sentence_id"].tolist(),
-                   mentions["country"].tolist()):
-        found.setdefault(key[:2], set()).add(key[2])
-    joined = {key: ";".join(sorted(codes)) for key, codes in found.items()}
-    get = joined.get
+    try:
+        # distinct (article, sentence, country), sorted: each sentence's codes in order
+        triples = sorted(set(zip(mentions["article_id"].tolist(), mentions["sentence_id"].tolist(),
+                                 mentions["country"].tolist())))
+    except TypeError:  # keys that do not compare (e.g. a missing id): the pandas way
+        return _sentence_countries_pandas(sentences, mentions)
+    joined: dict = {}
+    for article_id, sentence_id, code in triples:
+        key = (article_id, sentence_id)
+        if key in joined:
+            joined[key] += ";" + code
+        else:
+            joined[key] = code
+    keys = zip(sentences["article_id"].tolist(), sentences["sentence_id"].tolist())
     out = np.empty(len(sentences), dtype=object)
-    out[:] = [get(key, "") for key in zip(sentences["article_id"].tolist(),
-                                          sentences["sentence_id"].tolist())]
+    out[:] = list(map(joined.get, keys, itertools.repeat("")))
     return out
+
+
+def _sentence_countries_pandas(sentences: pd.DataFrame, mentions: pd.DataFrame) -> np.ndarray:
+    codes = (
+        mentions.drop_duplicates(["article_id", "sentence_id", "country"])
+        .sort_values(["article_id", "sentence_id", "country"])
+        .groupby(["article_id", "sentence_id"], sort=False)["country"]
+        .agg(";".join)
+    )
+    keys = pd.MultiIndex.from_frame(sentences[["article_id", "sentence_id"]])
+    return codes.astype(object).reindex(keys, fill_value="").to_numpy()
 
 
 @dataclass

@@ -359,6 +359,8 @@ def test_sentence_countries_matches_plain():
     ref["countries"] = _plain_sentence_countries(sentences, mentions)
     _same_frame(sentences, ref)
     assert pipeline._sentence_countries(sentences, mentions.iloc[:0]).tolist() == [""] * len(sentences)
+    assert (pipeline._sentence_countries_pandas(sentences, mentions).tolist()
+            == _plain_sentence_countries(sentences, mentions).tolist())
 
 
 def test_matcher_regex_matches_the_plain_pattern():
