@@ -7,6 +7,7 @@ the evidence sentences with a fixed seed, so they are the same on every run.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from functools import lru_cache
 
@@ -204,11 +205,12 @@ def _tone(mentioned: pd.DataFrame, sentences: pd.DataFrame, keys: list[str]) -> 
                 .groupby(keys)["sentiment"].mean())
     lookup = dict(zip(sent_keys, sentences["sentiment"].tolist()))
     missing = object()
-    values = [lookup.get(key, missing) for key in zip(mentioned["article_id"].tolist(),
-                                                      mentioned["sentence_id"].tolist())]
+    values = list(map(lookup.get, zip(mentioned["article_id"].tolist(), mentioned["sentence_id"].tolist()),
+                      itertools.repeat(missing)))
     found = np.array([v is not missing for v in values], dtype=bool)
-    rows = mentioned[found].assign(
-        sentiment=np.array([v for v in values if v is not missing], dtype=sentences["sentiment"].dtype))
+    if not found.all():
+        values = [v for v in values if v is not missing]
+    rows = mentioned[found].assign(sentiment=np.array(values, dtype=sentences["sentiment"].dtype))
     return rows.groupby(keys)["sentiment"].mean()
 
 
