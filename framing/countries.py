@@ -29,6 +29,7 @@ import datetime as _dt
 import difflib
 import functools
 import io
+import operator
 import re
 from importlib import resources
 from pathlib import Path
@@ -189,6 +190,37 @@ def load_aliases(path=None) -> pd.DataFrame:
 # the matcher
 
 
+def _trie(words) -> dict:
+    """The character trie of ``words``: nested dicts, ``""`` marking the end of a word."""
+    root: dict = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+    return root
+
+
+def _tok(ch: str) -> str:
+    if ch == "'":
+        return "['\u2019]"
+    if ch == " ":
+        return "[ \u00a0]"
+    return re.escape(ch)
+
+
+def _build(node: dict) -> str:
+    end = "" in node
+    alts = [_tok(ch) + _build(child) for ch, child in sorted(node.items()) if ch != ""]
+    if not alts:
+        return ""
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    if end:
+        # greedy optional group: continue when possible, else stop here
+        return "(?:" + body + ")?"
+    return body
+
+
 def _trie_regex(words) -> str:
     """One regex alternation for ``words`` as a character trie.
 
@@ -197,32 +229,38 @@ def _trie_regex(words) -> str:
     alias that also passes the final ``(?!\\w)`` wins.  An apostrophe matches
     both ' and U+2019, a space both space and NBSP.
     """
-    root: dict = {}
-    for w in words:
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = True
+    return _build(_trie(words))
 
-    def tok(ch):
-        if ch == "'":
-            return "['\u2019]"
-        if ch == " ":
-            return "[ \u00a0]"
-        return re.escape(ch)
 
-    def build(node) -> str:
-        end = "" in node
-        alts = [tok(ch) + build(child) for ch, child in sorted(node.items()) if ch != ""]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if end:
-            # greedy optional group: continue when possible, else stop here
-            return "(?:" + body + ")?"
-        return body
+_RI = "[\U0001F1E6-\U0001F1FF]"
 
-    return build(root)
+
+def _matcher_pattern(words) -> str:
+    """The matcher's regex: a flag (two regional indicators) or an alias of ``words``.
+
+    It matches exactly what ``(?P<flag>RI{2})|(?<!\\w)(?P<alias>TRIE)(?!\\w)`` matches, but
+    starts with a character class (regional indicators and the first characters of the
+    aliases), which lets the regex engine skip every other position without trying a
+    match there. The first character is consumed by that class, so the rest checks it
+    by lookbehind: ``(?<!\\w.)`` is ``(?<!\\w)`` before it (the class has no line break for
+    ``.`` to miss), and ``(?<=X)`` picks the trie branch of first character X. The
+    empty groups ``flag`` / ``alias`` at the end tell the two kinds apart (``lastgroup``).
+    """
+    root = _trie(words)
+    if "" in root:  # an empty alias: keep the plain form
+        return "(?P<flag>" + _RI + "{2})|(?<!\\w)(?P<alias>" + _build(root) + ")(?!\\w)"
+    firsts = set()
+    for ch in root:
+        firsts.update({"'": "'\u2019", " ": " \u00a0"}.get(ch, ch))
+    first_class = "[\U0001F1E6-\U0001F1FF" + "".join(re.escape(c) for c in sorted(firsts)) + "]"
+    alts = "|".join("(?<=" + _tok(ch) + ")" + _build(child) for ch, child in sorted(root.items()))
+    return (first_class + "(?:(?<=" + _RI + ")" + _RI + "(?P<flag>)"
+            "|(?<!\\w.)(?:" + alts + ")(?!\\w)(?P<alias>))")
+
+
+_GROUP = re.Match.group
+_SPAN = re.Match.span
+_LASTGROUP = operator.attrgetter("lastgroup")
 
 
 class CountryMatcher:
@@ -244,24 +282,30 @@ class CountryMatcher:
                 raise ValueError(f"alias {alias!r} maps to both {prev} and {(iso3, kind)}")
         #: canonical alias -> (iso3, kind); kind 'block' means "consume, no mention"
         self.lookup = lookup
-        trie = _trie_regex(sorted(lookup))
-        pattern = "(?P<flag>[\U0001F1E6-\U0001F1FF]{2})|(?<!\\w)(?P<alias>" + trie + ")(?!\\w)"
-        self.regex = re.compile(pattern)
+        self.regex = re.compile(_matcher_pattern(sorted(lookup)))
 
     def find(self, text: str) -> list[tuple[int, int, str, str]]:
         """All country mentions in ``text`` as (start, end, iso3, kind), sorted by start."""
+        matches = list(self.regex.finditer(text))
+        if not matches:
+            return []
+        strings = list(map(_GROUP, matches))
+        spans = list(map(_SPAN, matches))
+        hits = list(map(self.lookup.get, strings))
+        groups = list(map(_LASTGROUP, matches))
+        if None not in hits and "flag" not in groups:  # the common case: plain aliases
+            return [(a, b, hit[0], hit[1]) for (a, b), hit in zip(spans, hits) if hit[1] != "block"]
         out = []
         lookup = self.lookup
-        for m in self.regex.finditer(text):
-            s = m.group()
-            if m.lastgroup == "flag":
+        for (a, b), s, hit, group in zip(spans, strings, hits, groups):
+            if group == "flag":
                 iso3 = _FLAGS.get(s)
                 if iso3:
-                    out.append((m.start(), m.end(), iso3, "flag"))
+                    out.append((a, b, iso3, "flag"))
                 continue
-            hit = lookup.get(s) or lookup[_canon(s)]
+            hit = hit or lookup[_canon(s)]
             if hit[1] != "block":
-                out.append((m.start(), m.end(), hit[0], hit[1]))
+                out.append((a, b, hit[0], hit[1]))
         return out
 
     def aliases_for(self, iso3: str) -> pd.DataFrame:
@@ -362,40 +406,86 @@ def find_mentions(articles: pd.DataFrame, sentences: pd.DataFrame,
             raise ValueError(f"{label} is missing column(s) {missing}")
     matcher = matcher or default_matcher()
 
-    by_article = {}
+    # The sentences sorted by (article_id, start); article number g owns the rows
+    # first[g]:last[g], and key = g * span + start increases along the rows.
+    groups: dict = {}
     if len(sentences):
-        sent = sentences.sort_values(["article_id", "start"], kind="stable")
-        for aid, g in sent.groupby("article_id", sort=False):
-            by_article[aid] = (g["start"].to_numpy(dtype=np.int64), g["end"].to_numpy(dtype=np.int64),
-                               g["sentence_id"].to_numpy())
+        sent = sentences[["article_id", "sentence_id", "start", "end"]].sort_values(
+            ["article_id", "start"], kind="stable")
+        sent_ids = sent["article_id"].to_numpy(dtype=object)
+        starts = sent["start"].to_numpy(dtype=np.int64)
+        ends = sent["end"].to_numpy(dtype=np.int64)
+        sids = sent["sentence_id"].to_numpy()
+        first = np.flatnonzero(np.concatenate(([True], sent_ids[1:] != sent_ids[:-1])))
+        last = np.append(first[1:], len(sent_ids))
+        for g, aid in enumerate(sent_ids[first].tolist()):
+            if aid == aid:  # like groupby, ignore a missing (NaN) id
+                groups[aid] = g
+        row_group = np.repeat(np.arange(len(first), dtype=np.int64), last - first)
+    else:
+        starts = ends = row_group = np.zeros(0, dtype=np.int64)
+        sids = np.zeros(0, dtype=np.int64)
 
-    cols = {c: [] for c in MENTION_COLUMNS}
+    m_aid, m_group, m_start, m_end, m_text, m_code, m_kind = [], [], [], [], [], [], []
+    find = matcher.find
     for aid, text in zip(articles["article_id"], articles["text"]):
         if not isinstance(text, str) or not text:
             continue
-        found = matcher.find(text)
+        found = find(text)
         if not found:
             continue
-        if aid not in by_article:
-            raise ValueError(f"article {aid!r} has country mentions but no sentences")
-        starts, ends, sids = by_article[aid]
-        m_start = np.fromiter((f[0] for f in found), dtype=np.int64, count=len(found))
-        idx = np.searchsorted(starts, m_start, side="right") - 1
-        bad = (idx < 0) | (m_start >= ends[np.maximum(idx, 0)])
+        n = len(found)
+        m_aid.extend([aid] * n)
+        m_group.extend([groups.get(aid, -1)] * n)
+        found_start, found_end, found_code, found_kind = zip(*found)
+        m_start.extend(found_start)
+        m_end.extend(found_end)
+        m_code.extend(found_code)
+        m_kind.extend(found_kind)
+        m_text.extend([text[s:e] for s, e, _, _ in found])
+
+    mention_start = np.array(m_start, dtype=np.int64)
+    sentence_ids = np.zeros(0, dtype=np.int64)
+    if len(m_start):
+        group = np.array(m_group, dtype=np.int64)
+        idx = np.full(len(m_start), -1, dtype=np.int64)
+        if len(starts):
+            base = int(min(starts.min(), mention_start.min()))
+            span = int(max(starts.max(), mention_start.max())) - base + 1
+            idx = np.searchsorted(row_group * span + (starts - base),
+                                  group * span + (mention_start - base), side="right") - 1
+        safe = np.maximum(idx, 0)
+        bad = (group < 0) | (idx < 0)
+        if len(starts):
+            bad |= (row_group[safe] != group) | (mention_start >= ends[safe])
         if bad.any():
+            # the first problem in article order, as a per-article scan would find it
             k = int(np.flatnonzero(bad)[0])
-            s, e = found[k][:2]
-            raise ValueError(f"article {aid!r}: mention {text[s:e]!r} at {s} lies in no sentence")
-        for (s, e, iso3, kind), sid in zip(found, sids[idx]):
-            cols["article_id"].append(aid)
-            cols["sentence_id"].append(sid)
-            cols["start"].append(s)
-            cols["end"].append(e)
-            cols["text"].append(text[s:e])
-            cols["country"].append(iso3)
-            cols["kind"].append(kind)
-    out = pd.DataFrame({c: pd.Series(cols[c], dtype=np.int64 if c in ("sentence_id", "start", "end") else object)
-                        for c in MENTION_COLUMNS})
-    if len(out):
+            if group[k] < 0:
+                raise ValueError(f"article {m_aid[k]!r} has country mentions but no sentences")
+            raise ValueError(f"article {m_aid[k]!r}: mention {m_text[k]!r} at {m_start[k]} lies in no sentence")
+        sentence_ids = sids[idx]
+    out = pd.DataFrame({
+        "article_id": pd.Series(m_aid, dtype=object),
+        "sentence_id": pd.Series(sentence_ids, dtype=np.int64),
+        "start": pd.Series(mention_start, dtype=np.int64),
+        "end": pd.Series(m_end, dtype=np.int64),
+        "text": pd.Series(m_text, dtype=object),
+        "country": pd.Series(m_code, dtype=object),
+        "kind": pd.Series(m_kind, dtype=object),
+    })
+    if len(out) and not _sorted_by_article(out["article_id"].to_numpy(), mention_start):
         out = out.sort_values(["article_id", "start"], kind="stable").reset_index(drop=True)
     return out
+
+
+def _sorted_by_article(ids: np.ndarray, starts: np.ndarray) -> bool:
+    """True when rows are already in (article_id, start) order, so a stable sort keeps them."""
+    if len(ids) < 2:
+        return True
+    try:
+        same = ids[1:] == ids[:-1]
+        ascending = ids[1:] > ids[:-1]
+    except TypeError:  # ids that do not compare (mixed types): let pandas sort
+        return False
+    return bool(np.all(ascending | (same & (starts[1:] >= starts[:-1]))))

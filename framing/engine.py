@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 from array import array
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,8 +67,8 @@ def score_batch(articles: pd.DataFrame, target: str) -> BatchResult:
         data = csv_bytes(table)
         header, _, body = data.partition(b"\n")
         headers[name], bodies[name] = header + b"\n", body
-        per_article = table.groupby("article_id", sort=False).size()
-        rows[name] = [int(per_article.get(a, 0)) for a in ids]
+        per_article = Counter(table["article_id"].tolist())
+        rows[name] = [per_article.get(a, 0) for a in ids]
     counts = {name: len(table) for name, table in tables.items()}
     return BatchResult(ids, headers, bodies, rows, counts)
 

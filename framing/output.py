@@ -8,7 +8,10 @@ a fixed float format, so the same input gives the same bytes.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import signal
 import tempfile
 import threading
@@ -16,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 FLOAT_FORMAT = "%.4f"
@@ -26,8 +30,125 @@ class OutputError(OSError):
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """The exact bytes :func:`write_csv` writes for ``df``."""
+    """The exact bytes :func:`write_csv` writes for ``df``.
+
+    These are the bytes of ``df.to_csv(index=False, lineterminator="\\n",
+    float_format=FLOAT_FORMAT)``. Frames of two or more columns that are all float64,
+    integer, bool, or text (object columns holding only text and missing values, string
+    columns), with text labels, take a faster path: each column is turned into its CSV
+    fields as pandas and ``csv.writer`` would (floats with ``FLOAT_FORMAT``, missing values
+    as empty fields, booleans as True/False, fields holding a delimiter, quote or line break
+    quoted with doubled quotes) and the rows are joined. Anything else goes through pandas.
+    """
+    fields = _csv_fields(df)
+    if fields is None:
+        return _pandas_csv_bytes(df)
+    header = _quote(list(df.columns))
+    lines = [",".join(header)]
+    lines.extend(map(",".join, zip(*fields)))
+    lines.append("")
+    return "\n".join(lines).encode("utf-8")
+
+
+def _pandas_csv_bytes(df: pd.DataFrame) -> bytes:
     return df.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT).encode("utf-8")
+
+
+_special_chars: str | None = None
+
+
+def _specials() -> str:
+    """The characters that make ``csv.writer`` (QUOTE_MINIMAL, lineterminator ``\\n``) quote a
+    field, found by asking it once (``,``, ``"`` and ``\\n`` on Python 3.11; only ASCII
+    characters do, see tests/test_rest_speed.py)."""
+    global _special_chars
+    if _special_chars is None:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        found = []
+        for code in range(128):
+            buffer.seek(0)
+            buffer.truncate()
+            field = f"a{chr(code)}b"
+            writer.writerow([field, "x"])
+            if buffer.getvalue() != field + ",x\n":
+                found.append(chr(code))
+        _special_chars = "".join(found)
+    return _special_chars
+
+
+_special_search = None
+
+
+def _quote(values: list[str]) -> list[str]:
+    """CSV fields for text values: quoted, with doubled quotes, when they hold a special character."""
+    global _special_search
+    specials = _specials()
+    joined = "".join(values)
+    if not any(ch in joined for ch in specials):
+        return values
+    if _special_search is None:
+        _special_search = re.compile("[" + re.escape(specials) + "]").search
+    search = _special_search
+    return [f'"{v.replace(chr(34), chr(34) * 2)}"' if search(v) else v for v in values]
+
+
+def _csv_fields(df: pd.DataFrame) -> list[list[str]] | None:
+    """Per column, its CSV fields as text; None when a column (or the header) is of a kind
+    the fast path does not cover."""
+    columns = df.columns
+    if df.shape[1] < 2 or isinstance(columns, pd.MultiIndex) or not all(
+            type(label) is str for label in columns):
+        return None
+    fields = []
+    for _, series in df.items():
+        dtype = series.dtype
+        if isinstance(dtype, np.dtype):
+            values = series.to_numpy()
+            if dtype == np.float64:
+                fields.append(_float_fields(values))
+                continue
+            if dtype.kind in "iu":
+                fields.append(_int_fields(values))
+                continue
+            if dtype.kind == "b":
+                fields.append(np.where(values, "True", "False").tolist())
+                continue
+            if dtype != object:
+                return None
+            values = np.array(values, dtype=object)
+            values[pd.isna(values)] = ""
+        elif isinstance(dtype, pd.StringDtype):
+            array = series.array
+            values = np.asarray(array.astype(object))
+            missing = np.asarray(array.isna(), dtype=bool)
+            if missing.any():
+                values = values.copy()
+                values[missing] = ""
+        else:
+            return None
+        text = values.tolist()
+        if not set(map(type, text)) <= {str}:
+            return None  # csv.writer's str()/repr() of other objects: leave it to pandas
+        fields.append(_quote(text))
+    return fields
+
+
+def _int_fields(values: np.ndarray) -> list[str]:
+    """``str(v)`` for every integer value (numpy writes the same decimal digits)."""
+    if not len(values):
+        return []
+    return values.astype(str).tolist()
+
+
+def _float_fields(values: np.ndarray) -> list[str]:
+    """``FLOAT_FORMAT % v`` for every value, '' for NaN (one ``%`` call for the whole column)."""
+    if not len(values):
+        return []
+    formatted = ("\x00".join([FLOAT_FORMAT] * len(values)) % tuple(values.tolist())).split("\x00")
+    for k in np.flatnonzero(np.isnan(values)).tolist():
+        formatted[k] = ""
+    return formatted
 
 
 def _umask() -> int:

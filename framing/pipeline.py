@@ -6,9 +6,11 @@ together and fixes the column order of the published tables (the output contract
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import aggregate, countries, score, tokenize
@@ -24,6 +26,32 @@ def find_mentions(
     """Sentences (with the ``countries`` each refers to) and country mentions of ``articles``."""
     sentences = tokenize.sentences(articles)
     mentions = countries.find_mentions(articles, sentences, matcher)
+    sentences["countries"] = _sentence_countries(sentences, mentions)
+    return sentences[SENTENCE_COLUMNS + ["words"]], mentions[MENTION_COLUMNS]
+
+
+def _sentence_countries(sentences: pd.DataFrame, mentions: pd.DataFrame) -> np.ndarray:
+    """Per sentence, the sorted distinct codes of the countries it mentions, ';'-joined ('' if none)."""
+    try:
+        # distinct (article, sentence, country), sorted: each sentence's codes in order
+        triples = sorted(set(zip(mentions["article_id"].tolist(), mentions["sentence_id"].tolist(),
+                                 mentions["country"].tolist())))
+    except TypeError:  # keys that do not compare (e.g. a missing id): the pandas way
+        return _sentence_countries_pandas(sentences, mentions)
+    joined: dict = {}
+    for article_id, sentence_id, code in triples:
+        key = (article_id, sentence_id)
+        if key in joined:
+            joined[key] += ";" + code
+        else:
+            joined[key] = code
+    keys = zip(sentences["article_id"].tolist(), sentences["sentence_id"].tolist())
+    out = np.empty(len(sentences), dtype=object)
+    out[:] = list(map(joined.get, keys, itertools.repeat("")))
+    return out
+
+
+def _sentence_countries_pandas(sentences: pd.DataFrame, mentions: pd.DataFrame) -> np.ndarray:
     codes = (
         mentions.drop_duplicates(["article_id", "sentence_id", "country"])
         .sort_values(["article_id", "sentence_id", "country"])
@@ -31,8 +59,7 @@ def find_mentions(
         .agg(";".join)
     )
     keys = pd.MultiIndex.from_frame(sentences[["article_id", "sentence_id"]])
-    sentences["countries"] = codes.astype(object).reindex(keys, fill_value="").to_numpy()
-    return sentences[SENTENCE_COLUMNS + ["words"]], mentions[MENTION_COLUMNS]
+    return codes.astype(object).reindex(keys, fill_value="").to_numpy()
 
 
 @dataclass

@@ -59,27 +59,37 @@ def _is_abbreviation(line: str, stop: int, line_start: int) -> bool:
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Return ``(start, end)`` offsets of the sentences of ``text``, whitespace trimmed."""
+    return _split(text)[0]
+
+
+def _split(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """The sentence spans of ``text`` and the sentences themselves (``text[start:end]``)."""
     spans = []
+    append = spans.append
     for line_match in _LINE.finditer(text):
         line_start, line_end = line_match.span()
         start = line_start
         for end_match in _END.finditer(text, line_start, line_end):
-            stop = end_match.group(0)
-            if stop[0] == "." and not stop.startswith("..") and _is_abbreviation(
+            stop = end_match.group()
+            if stop[0] == "." and stop[:2] != ".." and _is_abbreviation(
                 text, end_match.start(), line_start
             ):
                 continue
-            spans.append((start, end_match.end()))
-            start = end_match.end()
-        spans.append((start, line_end))
-    out = []
-    for start, end in spans:
-        segment = text[start:end]
-        stripped = segment.strip()
-        if stripped:
-            lead = len(segment) - len(segment.lstrip())
-            out.append((start + lead, start + lead + len(stripped)))
-    return out
+            end = end_match.end()
+            append((start, end))
+            start = end
+        append((start, line_end))
+    # trim whitespace: a segment's sentence is segment.strip(), found at its first
+    # non-space character; blank segments are dropped
+    segments = [text[a:b] for a, b in spans]
+    stripped = list(map(str.strip, segments))
+    leads = [n - m for n, m in zip(map(len, segments), map(len, map(str.lstrip, segments)))]
+    out, sentences = [], []
+    for (a, _), lead, sentence in zip(spans, leads, stripped):
+        if sentence:
+            out.append((a + lead, a + lead + len(sentence)))
+            sentences.append(sentence)
+    return out, sentences
 
 
 def split_tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -90,7 +100,7 @@ def split_tokens(text: str, start: int = 0, end: int | None = None) -> list[tupl
 
 def count_words(text: str) -> int:
     """Number of word tokens (tokens with a letter or digit) in ``text``."""
-    return sum(1 for _ in _WORD.finditer(text))
+    return len(_WORD.findall(text))
 
 
 def sentences(articles: pd.DataFrame) -> pd.DataFrame:
@@ -99,16 +109,16 @@ def sentences(articles: pd.DataFrame) -> pd.DataFrame:
     ``articles`` needs ``article_id`` and ``text`` columns. ``sentence_id`` counts from 0
     within each article; ``words`` is the number of word tokens in the sentence.
     """
-    ids, sids, starts, ends, texts, words = [], [], [], [], [], []
+    ids, sids, starts, ends, texts = [], [], [], [], []
     for article_id, text in zip(articles["article_id"], articles["text"]):
-        for sid, (start, end) in enumerate(split_sentences(text)):
-            sentence = text[start:end]
-            ids.append(article_id)
-            sids.append(sid)
-            starts.append(start)
-            ends.append(end)
-            texts.append(sentence)
-            words.append(count_words(sentence))
+        spans, sentences_ = _split(text)
+        ids.extend([article_id] * len(spans))
+        sids.extend(range(len(spans)))
+        starts.extend([a for a, _ in spans])
+        ends.extend([b for _, b in spans])
+        texts.extend(sentences_)
+    # len(findall(s)) == count_words(s); map keeps the per-sentence work in C
+    words = list(map(len, map(_WORD.findall, texts)))
     return pd.DataFrame(
         {
             "article_id": pd.Series(ids, dtype=object),
