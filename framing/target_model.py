@@ -489,7 +489,11 @@ def _char_counts(batch: _Batch, index: _Index, cache: dict, lo: int, hi: int):
     unit_words = sp.csr_matrix(
         (np.ones(len(word_ids)), (np.repeat(np.arange(batch.n_units), per_unit), word_ids)),
         shape=(batch.n_units, len(grams)))
-    return unit_words @ word_grams
+    counts = unit_words @ word_grams
+    # the product lists a row's columns in batch-dependent order; sorted, a row's float
+    # sums (norm, dot product) are the same whatever else is in the batch
+    counts.sort_indices()
+    return counts
 
 
 def _window_counts(batch: _Batch, tids: np.ndarray, index: _Index, window: int, decay: float):
@@ -544,6 +548,20 @@ for _set, _bit in ((_NEGATIONS, _NEG), (_CLAUSE_BREAKS, _BREAK), (_CONTRAST, _CO
 _KINDS = dict(_KINDS)
 
 
+def _segment_sums(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``values[lo[i]:hi[i]].sum()`` for every i (0 for an empty range).
+
+    Each sum is computed from its own range only, never as a difference of running totals,
+    so a mention's features are bit-for-bit the same whatever else is in the batch."""
+    if len(lo) == 0:
+        return np.zeros(0)
+    bounds = np.empty(2 * len(lo), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = lo, hi
+    sums = np.add.reduceat(np.append(values, 0.0), bounds)[0::2]
+    sums[hi <= lo] = 0.0
+    return sums
+
+
 def _dense(batch: _Batch, tids: np.ndarray, words: _Words, window: int, decay: float):
     """The lexicon and position features (DENSE_NAMES) of every row."""
     n_all = len(tids)
@@ -563,15 +581,14 @@ def _dense(batch: _Batch, tids: np.ndarray, words: _Words, window: int, decay: f
     negated = (vals != 0) & (count(c_neg, np.maximum(off_tok, g - 3), g) > 0)
     vals = np.where(negated, vals * _NEG_SCALAR, vals)
     positive, negative = np.maximum(vals, 0.0), np.maximum(-vals, 0.0)
-    c_pos, c_negv = cum(positive), cum(negative)
     c_npos, c_nneg = cum(vals > 0), cum(vals < 0)
     c_break, c_contrast = cum((kinds & _BREAK) > 0), cum((kinds & _CONTRAST_BIT) > 0)
     c_quote = cum((kinds & _QUOTE) > 0)
     c_q, c_x = cum((kinds & _QUESTION) > 0), cum((kinds & _EXCLAIM) > 0)
     # per unit
     u_start, u_stop = batch.off, batch.off + batch.size
-    pos_u = c_pos[u_stop] - c_pos[u_start]
-    neg_u = c_negv[u_stop] - c_negv[u_start]
+    pos_u = _segment_sums(positive, u_start, u_stop)
+    neg_u = _segment_sums(negative, u_start, u_stop)
     tot = pos_u - neg_u
     comp = tot / np.sqrt(tot * tot + 15.0)
     max_u = np.maximum.reduceat(vals, u_start) if n_all else np.zeros(0)
@@ -610,8 +627,8 @@ def _dense(batch: _Batch, tids: np.ndarray, words: _Words, window: int, decay: f
     lo = np.where(lb >= start + 1, lb, start)
     nb = next_break[np.minimum(p + 1, n_all - 1)]
     hi = np.where(nb <= stop - 2, nb, stop - 1)
-    cp = c_pos[hi] - c_pos[lo + 1]
-    cn = c_negv[hi] - c_negv[lo + 1]
+    cp = _segment_sums(positive, lo + 1, hi)
+    cn = _segment_sums(negative, lo + 1, hi)
     neg_near = count(c_neg, np.maximum(start, p - 3), np.minimum(stop, p + 4)) > 0
     n = n_tok - 2
     by_before = (ti >= 2) & ((kinds[p - 1] & _BY) > 0)
@@ -833,7 +850,11 @@ class TargetSentimentModel(BaseEstimator, ClassifierMixin):
         batch = self._batch(X)
         scores = np.tile(self.intercept_, (batch.n_rows, 1))
         for k, (_, M, per_unit) in enumerate(self._blocks(batch)):
-            part = np.asarray(M @ self.coef_[:, self._columns[k]:self._columns[k + 1]].T)
+            coef = self.coef_[:, self._columns[k]:self._columns[k + 1]]
+            if sp.issparse(M):
+                part = np.asarray(M @ coef.T)  # row by row, in (sorted) column order
+            else:  # not BLAS: its summation order can depend on the number of rows
+                part = (M[:, :, None] * coef.T[None, :, :]).sum(axis=1)
             scores += part[batch.unit] if per_unit else part
         return scores
 
