@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="'local' (this machine) or 'dask' (a Dask distributed cluster)")
     p.add_argument("--scheduler", default=None,
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
-    p.add_argument("--batch-size", type=int, default=None, help="articles per batch (default 64)")
+    p.add_argument("--batch-size", type=int, default=None, help="articles per batch (default 256)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: only when stderr is a terminal)")
     p.set_defaults(func=_cmd_score)

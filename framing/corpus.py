@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 #: Articles per batch when a corpus is read in batches (see :func:`article_batches`).
-BATCH_SIZE = 64
+BATCH_SIZE = 256
 #: Metadata columns of the seeds corpus, in display order. Other corpora may add more.
 METADATA_COLUMNS = ("title", "outlet", "author", "date", "genre")
 
