@@ -1,12 +1,26 @@
 """The stance cues: each mechanism on sentences written for the test (not from the seeds)."""
 import math
 
+from functools import lru_cache
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from framing import score
 from framing.score import CueLexicon, default_lexicon, load_cues, stance_label
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=1)
+def stock_vader():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
 
 
 def cue_sum(text, spans=(), target=None):
@@ -109,6 +123,39 @@ def test_custom_lexicon_is_used():
     ])
     lexicon = CueLexicon(cues)
     assert [h.value for h in lexicon.hits("A wonderful ally, not wonderful at all.")] == [1.0, -1.0]
+
+
+def _stock_vader_texts():
+    texts = [line for path in sorted((REPO / "seeds").glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines()]
+    texts += ["", "   ", "Great 😀 news", "😡", "so 👍👍 and kind of sad ☹", "not bad at all",
+              "The plan is kind of good, but the result was HORRIBLE!!!", "\u2764 love",
+              "Kind of", "kind", "no 😀", "  padded text  ", ":) :( <3"]
+    newsmtsc = REPO.parent / "shared" / "eval" / "newsmtsc" / "train.jsonl"
+    if newsmtsc.is_file():
+        import json
+
+        with open(newsmtsc, encoding="utf-8") as handle:
+            texts += [json.loads(line)["sentence_normalized"] for line in handle]
+    return texts
+
+
+def test_sentence_tone_equals_stock_vader():
+    stock = stock_vader()
+    ours = score._vader()
+    texts = _stock_vader_texts()
+    assert len(texts) > 100
+    for text in texts:
+        assert ours.polarity_scores(text) == stock.polarity_scores(text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["kind", "of", "not", "very", "good", "bad", "BUT", "but", "!",
+                                  "?", ".", ",", "'", " ", "😀", "☹", "👍", "\u200d", "\ufe0f",
+                                  "great", "never", "x", ":)", "\n"]), max_size=30).map("".join)
+       | st.text())
+def test_sentence_tone_equals_stock_vader_on_generated_text(text):
+    assert score._vader().polarity_scores(text) == stock_vader().polarity_scores(text)
 
 
 def test_sentence_tone_is_vader():
