@@ -468,7 +468,10 @@ def _char_counts(batch: _Batch, index: _Index, cache: dict, lo: int, hi: int):
         split = masked.split()
         words.extend(split)
         per_unit.append(len(split))
-    local = collections.defaultdict(itertools.count().__next__)
+    # Local word ids in string order: a unit's words then come in an order that depends on
+    # the unit alone, and so does the column order of its row in the product below, which
+    # keeps a row's float sums (norm, dot product) independent of the rest of the batch.
+    local = {w: i for i, w in enumerate(sorted(set(words)))}
     word_ids = np.fromiter(map(local.__getitem__, words), dtype=np.int64, count=len(words))
     grams = []
     for w in local:  # by local id
@@ -489,11 +492,7 @@ def _char_counts(batch: _Batch, index: _Index, cache: dict, lo: int, hi: int):
     unit_words = sp.csr_matrix(
         (np.ones(len(word_ids)), (np.repeat(np.arange(batch.n_units), per_unit), word_ids)),
         shape=(batch.n_units, len(grams)))
-    counts = unit_words @ word_grams
-    # the product lists a row's columns in batch-dependent order; sorted, a row's float
-    # sums (norm, dot product) are the same whatever else is in the batch
-    counts.sort_indices()
-    return counts
+    return unit_words @ word_grams
 
 
 def _window_counts(batch: _Batch, tids: np.ndarray, index: _Index, window: int, decay: float):
