@@ -39,9 +39,10 @@ class EmptyArticleWarning(UserWarning):
     """An article whose text is empty or only whitespace was skipped."""
 
 
-def normalise_text(text: str) -> str:
-    """Drop a leading BOM and turn CRLF and lone CR line endings into LF."""
-    if text.startswith("\ufeff"):
+def normalise_text(text: str, start: bool = True) -> str:
+    """Drop a leading BOM (when ``text`` starts the file) and turn CRLF and lone CR line
+    endings into LF."""
+    if start and text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -60,7 +61,7 @@ def decode(data: bytes, source: str | Path, encoding: str = "utf-8", base: int =
             "this looks like a binary file, not text"
         )
     try:
-        return normalise_text(data.decode(encoding))
+        return normalise_text(data.decode(encoding), start=base == 0)
     except UnicodeDecodeError as exc:
         raise CorpusError(
             f"{source}: not valid {encoding} at byte offset {base + exc.start} "
@@ -99,8 +100,8 @@ def _article_id(value, where) -> str:
     return article_id
 
 
-def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of a JSON Lines file, read one line at a time.
+def _text_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of a text file (JSON Lines, CSV), read one line at a time.
 
     Memory stays flat however large the file. Line numbers count CRLF, LF and lone CR
     alike, as the whole-text normalisation does. Encodings that are not ASCII-compatible
@@ -132,7 +133,7 @@ def _jsonl_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
 
 
 def _iter_jsonl(path: Path, encoding: str) -> Iterator[dict]:
-    for lineno, line in _jsonl_lines(path, encoding):
+    for lineno, line in _text_lines(path, encoding):
         if not line.strip():
             continue
         try:
@@ -161,8 +162,9 @@ def _check_surrogates(record: dict, where: str) -> None:
 
 
 def _iter_csv(path: Path, encoding: str) -> Iterator[dict]:
-    text = _read_text(path, encoding)
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    # read one line at a time (a quoted field may span lines; the reader joins them)
+    lines = (line + "\n" for _, line in _text_lines(path, encoding))
+    reader = csv.DictReader(lines, strict=True)
     try:
         for record in reader:
             if None in record:
