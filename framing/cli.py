@@ -150,6 +150,17 @@ def _summary(message: str, articles) -> None:
     print(message, file=sys.stderr)
 
 
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt an exception was raised from or during, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -165,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         print("framing: interrupted; no partial output was left", file=sys.stderr)
         return 128 + int(getattr(exc, "signum", signal.SIGINT))
     except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into an exit code
+        interrupt = _interrupt_behind(exc)
+        if interrupt is not None:  # e.g. Ctrl-C inside an extension module's import
+            print("framing: interrupted; no partial output was left", file=sys.stderr)
+            return 128 + int(getattr(interrupt, "signum", signal.SIGINT))
         if args.debug:
             raise
         print(f"framing: internal error: {type(exc).__name__}: {exc} (rerun with --debug)",

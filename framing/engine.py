@@ -206,9 +206,6 @@ def _score_batches(batches, target: str, jobs: int, engine: str, scheduler: str 
     import multiprocessing
     from functools import partial
 
-    from .score import load_resources
-
-    load_resources()  # forked workers inherit the loaded model instead of loading it again
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with context.Pool(jobs, initializer=_init_worker) as pool:
         yield from pool.imap(partial(score_batch, target=target), batches, chunksize=1)
@@ -251,6 +248,14 @@ def score_corpus(corpus, out, target: str = "RUS", *, jobs: int = 1, engine: str
         stats: dict = {}
         batches = article_batches(corpus, encoding, batch_size, stats)
         first = next(batches)  # input errors in the first batch surface before any file is made
+        if engine == "local":
+            # Import and load the model, lexicon and VADER before any file is made: forked
+            # --jobs workers then share them, and an interrupt during the heavy imports
+            # (where Python can turn it into an ImportError) comes before there is anything
+            # to clean up.
+            from .score import load_resources
+
+            load_resources()
         writer = TableWriter(Path(out))
         bar = _progress(progress)
         try:

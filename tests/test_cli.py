@@ -1,3 +1,4 @@
+import argparse
 import subprocess
 import sys
 
@@ -91,3 +92,21 @@ def test_console_script_entry_point(tmp_path):
                              "--out", str(tmp_path / "o")], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.startswith("framing: error:") and "Traceback" not in result.stderr
+
+
+def test_an_interrupt_inside_an_import_still_exits_as_interrupted(monkeypatch, capsys):
+    # Ctrl-C during an extension module's initialisation surfaces as an ImportError raised
+    # while handling the KeyboardInterrupt; it is still an interrupt, not an internal error
+    from framing import cli
+
+    def command(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed")
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(parser, "parse_args", lambda argv: argparse.Namespace(func=command, debug=False))
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    assert cli.main([]) == 130
+    assert "interrupted" in capsys.readouterr().err
