@@ -19,6 +19,7 @@ Corpus-wide summaries (``corpus_countries.csv``) are computed afterwards by read
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -258,6 +259,10 @@ def score_corpus(corpus, out, target: str = "RUS", *, jobs: int = 1, engine: str
             load_resources()
         writer = TableWriter(Path(out))
         bar = _progress(progress)
+        # Everything alive now (the model's vocabularies, the lexicons) lives as long as
+        # the run: frozen, it is skipped by the collector's full passes (4% of run time
+        # otherwise) and forked workers do not touch its pages. Unfrozen at the end.
+        gc.freeze()
         try:
             for batch in _score_batches(_chain(first, batches), target, jobs, engine, scheduler):
                 writer.write(batch)
@@ -273,6 +278,7 @@ def score_corpus(corpus, out, target: str = "RUS", *, jobs: int = 1, engine: str
             raise
         finally:
             bar.close()
+            gc.unfreeze()
     return RunSummary(Path(out), target, len(writer.ids), stats.get("skipped", []), writer.counts)
 
 

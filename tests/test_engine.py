@@ -66,3 +66,12 @@ def test_dask_local_cluster_gives_the_same_results(seeds_dir, reference, tmp_pat
     assert _same_files(reference, tmp_path / "e", TABLES) == []
     write_tables(tmp_path / "f", result.tables())
     assert _same_files(reference, tmp_path / "f", TABLES) == []
+
+
+def test_score_corpus_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+
+    from framing.engine import score_corpus
+
+    score_corpus(Path(__file__).resolve().parents[1] / "seeds", tmp_path / "out")
+    assert gc.get_freeze_count() == 0
