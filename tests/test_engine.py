@@ -1,6 +1,7 @@
 """Streaming engine: same bytes whatever the batching, the process count or the engine."""
 import filecmp
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
