@@ -13,12 +13,12 @@ See docs/target_model.md for the features, the hyperparameter selection and the 
 
 from __future__ import annotations
 
+import collections
 import functools
+import itertools
 import json
 import math
 import re
-import collections
-import itertools
 from pathlib import Path
 
 import numpy as np
