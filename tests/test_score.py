@@ -158,6 +158,21 @@ def test_sentence_tone_equals_stock_vader_on_generated_text(text):
     assert score._vader().polarity_scores(text) == stock_vader().polarity_scores(text)
 
 
+# words that reach each branch of VADER's negation, idiom, booster and "least" checks
+_VADER_WORDS = ["not", "Not", "NOT", "isn't", "wasnt", "without", "doubt", "never", "so", "this",
+                "no", "No", "or", "nor", "least", "at", "very", "the", "bomb", "shit", "bad", "ass",
+                "kiss", "of", "death", "to", "die", "for", "yeah", "right", "sort", "kind", "just",
+                "enough", "extremely", "barely", "good", "GOOD", "love", "hate", "terrible", "nice",
+                "but", "despite", "seldom", "uh-uh", "cannot", "n't", "x", "!", "?", "HORRIBLE",
+                "friend", "war", "abandon", "support", "bus", "stop", "beating", "heart"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_VADER_WORDS), max_size=12).map(" ".join))
+def test_sentence_tone_equals_stock_vader_on_word_sequences(text):
+    assert score._vader().polarity_scores(text) == stock_vader().polarity_scores(text)
+
+
 def test_sentence_tone_is_vader():
     tone = score.sentence_tone(["This is wonderful and great.", "This is horrible.", "A table."])
     assert tone[0] > 0.5 and tone[1] < -0.5 and tone[2] == 0
