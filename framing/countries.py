@@ -45,6 +45,7 @@ __all__ = [
     "default_matcher",
     "find_mentions",
     "load_aliases",
+    "load_non_references",
     "resolve_code",
 ]
 
@@ -263,10 +264,71 @@ _SPAN = re.Match.span
 _LASTGROUP = operator.attrgetter("lastgroup")
 
 
+# ---------------------------------------------------------------------------
+# contexts in which a country alias is not a reference to the country
+
+
+def load_non_references(path=None) -> pd.DataFrame:
+    """The context words of ``framing/data/non_references.csv`` (see ``docs/aliases.md``).
+
+    Columns ``word, kind, note``; kind is ``currency`` (a word after a name or demonym
+    that makes it an amount: "US$", "77 million U.S. dollars", "Saudi riyals"), ``title``
+    (a word before a place or name that makes it a person's surname: "Finance Minister
+    Clara Birmingham") or ``given_name`` (a first name before a place or name: "Peter
+    Jordan"; a country name that is also a first name, followed by a surname and a
+    reporting verb: "Georgia Mensah said").
+    """
+    source = path if path is not None else resources.files("framing").joinpath("data", "non_references.csv")
+    with (open(source, encoding="utf-8") if path is not None else source.open(encoding="utf-8")) as f:
+        table = pd.read_csv(f, dtype=str, keep_default_na=False)
+    bad = ~table["kind"].isin(["currency", "title", "given_name"])
+    if bad.any():
+        raise ValueError(f"{source}: line {int(bad.idxmax()) + 2}: unknown kind {table['kind'][bad.idxmax()]!r}")
+    return table
+
+
+_SPACE = "[ \u00a0]+"
+_REPORTING = "said|says|told|added|noted|argued|wrote|warned|insisted|explained|who"
+
+
+def _context_checks(table: pd.DataFrame, lookup: dict):
+    """A function (text, mentions) -> mentions without those whose context rules them out.
+
+    Only names, demonyms and places are checked; metonyms, persons and flags always stand.
+    """
+    words = {k: sorted(table.loc[table["kind"] == k, "word"], key=len, reverse=True)
+             for k in ("currency", "title", "given_name")}
+    alt = {k: "|".join(map(re.escape, v)) or "(?!)" for k, v in words.items()}
+    currency = re.compile("\\$|" + _SPACE + "(?:" + alt["currency"] + ")(?!\\w)")
+    before = re.compile("(?:(?<!\\w)(?:" + alt["title"] + ")\\.?|(?<![\\w.])(?:" + alt["given_name"] + "))"
+                        + _SPACE + "\\Z")
+    surname = re.compile(_SPACE + "([A-Z][\\w'’-]+)(?:,|['’]s\\b|" + _SPACE + "(?:" + _REPORTING + ")\\b)")
+    first_names = frozenset(words["given_name"])
+    checked = {"name", "demonym", "place"}
+
+    def keep(text: str, mentions: list) -> list:
+        out = []
+        for m in mentions:
+            a, b, _, kind = m
+            if kind in checked:
+                if currency.match(text, b):
+                    continue
+                if kind != "demonym" and before.search(text, max(0, a - 60), a):
+                    continue
+                if kind == "name" and text[a:b] in first_names:
+                    follow = surname.match(text, b)
+                    if follow and _canon(follow.group(1)) not in lookup:
+                        continue
+            out.append(m)
+        return out
+
+    return keep
+
+
 class CountryMatcher:
     """Compiled matcher over an alias table (see :func:`load_aliases`)."""
 
-    def __init__(self, aliases: pd.DataFrame | None = None):
+    def __init__(self, aliases: pd.DataFrame | None = None, non_references: pd.DataFrame | None = None):
         if aliases is None:
             aliases = load_aliases()
         else:
@@ -283,6 +345,9 @@ class CountryMatcher:
         #: canonical alias -> (iso3, kind); kind 'block' means "consume, no mention"
         self.lookup = lookup
         self.regex = re.compile(_matcher_pattern(sorted(lookup)))
+        if non_references is None:
+            non_references = load_non_references()
+        self._not_reference = _context_checks(non_references, lookup)
 
     def find(self, text: str) -> list[tuple[int, int, str, str]]:
         """All country mentions in ``text`` as (start, end, iso3, kind), sorted by start."""
@@ -294,7 +359,8 @@ class CountryMatcher:
         hits = list(map(self.lookup.get, strings))
         groups = list(map(_LASTGROUP, matches))
         if None not in hits and "flag" not in groups:  # the common case: plain aliases
-            return [(a, b, hit[0], hit[1]) for (a, b), hit in zip(spans, hits) if hit[1] != "block"]
+            out = [(a, b, hit[0], hit[1]) for (a, b), hit in zip(spans, hits) if hit[1] != "block"]
+            return self._not_reference(text, out)
         out = []
         lookup = self.lookup
         for (a, b), s, hit, group in zip(spans, strings, hits, groups):
@@ -306,7 +372,7 @@ class CountryMatcher:
             hit = hit or lookup[_canon(s)]
             if hit[1] != "block":
                 out.append((a, b, hit[0], hit[1]))
-        return out
+        return self._not_reference(text, out)
 
     def aliases_for(self, iso3: str) -> pd.DataFrame:
         """The alias rows of one country (code, alpha-2 or name accepted)."""

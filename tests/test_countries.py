@@ -376,3 +376,20 @@ def test_find_property(text):
             assert surface.replace("\u2019", "'").replace("\u00a0", " ") in _KEYS
             assert kind in KINDS and kind != "block"
         assert iso in {c.alpha_3 for c in pycountry.countries}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The grant is worth US$28 million.", []),
+    ("Kabul received 77 million U.S. dollars in aid.", ["AFG"]),
+    ("The loan of 2 billion Chinese yuan was repaid in Saudi riyals and Indian rupees.", []),
+    ("Finance Minister Birmingham met the Kenyan delegation.", ["KEN"]),
+    ("Finance Minister Clara Birmingham said Britain would pay.", ["GBR"]),
+    ("Envoy Peter Jordan flew to Amman.", ["JOR"]),
+    ("Georgia Mensah, an aid official, said Ghana would benefit.", ["GHA"]),
+    ("Georgia said on Monday it would leave the talks.", ["GEO"]),
+    ("Jordan Rejects Aid Offer From Russia", ["JOR", "RUS"]),
+    ("Foreign Minister Visits China", ["CHN"]),
+    ("The US pledged support as Indian rupees fell.", ["USA"]),
+])
+def test_currencies_and_person_names_are_not_references(text, expected):
+    assert [c for _, _, c, _ in CountryMatcher().find(text)] == expected
