@@ -288,7 +288,7 @@ def load_non_references(path=None) -> pd.DataFrame:
 
 
 _SPACE = "[ \u00a0]+"
-_REPORTING = "said|says|told|added|noted|argued|wrote|warned|insisted|explained|who"
+_REPORTING = "said|says|told|added|noted|argued|wrote|warned|insisted|explained|who|of"
 
 
 def _context_checks(table: pd.DataFrame, lookup: dict):
@@ -298,6 +298,8 @@ def _context_checks(table: pd.DataFrame, lookup: dict):
     """
     words = {k: sorted(table.loc[table["kind"] == k, "word"], key=len, reverse=True)
              for k in ("currency", "title", "given_name")}
+    words["title"] = sorted({w[0].upper() + w[1:] for w in words["title"]}
+                            | {w[0].lower() + w[1:] for w in words["title"]}, key=len, reverse=True)
     alt = {k: "|".join(map(re.escape, v)) or "(?!)" for k, v in words.items()}
     currency = re.compile("\\$|" + _SPACE + "(?:" + alt["currency"] + ")(?!\\w)")
     before = re.compile("(?:(?<!\\w)(?:" + alt["title"] + ")\\.?|(?<![\\w.])(?:" + alt["given_name"] + "))"
@@ -315,7 +317,7 @@ def _context_checks(table: pd.DataFrame, lookup: dict):
                     continue
                 if kind != "demonym" and before.search(text, max(0, a - 60), a):
                     continue
-                if kind == "name" and text[a:b] in first_names:
+                if kind != "demonym" and text[a:b] in first_names:
                     follow = surname.match(text, b)
                     if follow and _canon(follow.group(1)) not in lookup:
                         continue
@@ -342,6 +344,11 @@ class CountryMatcher:
             prev = lookup.setdefault(key, (iso3, kind))
             if prev != (iso3, kind):
                 raise ValueError(f"alias {alias!r} maps to both {prev} and {(iso3, kind)}")
+        # all-caps forms (datelines "NAIROBI, March 3 -", capitalised headlines) of aliases
+        # of four or more characters, unless the table says otherwise
+        for key, hit in list(lookup.items()):
+            if len(key) >= 4 and hit[1] != "person":
+                lookup.setdefault(key.upper(), hit)
         #: canonical alias -> (iso3, kind); kind 'block' means "consume, no mention"
         self.lookup = lookup
         self.regex = re.compile(_matcher_pattern(sorted(lookup)))

@@ -4,7 +4,8 @@ A stance corpus is a folder of three files (documented in ``docs/stance_corpus.m
 
 ``articles.jsonl``
     one article per line: ``id, text, outlet, genre, date, targets, split``
-    (``targets``: ISO3 codes joined by ``;``), plus optional fields such as ``topic``.
+    (``targets``: ISO3 codes joined by ``;``; ``outlet``, ``genre`` and ``date`` may be
+    empty when not known), plus optional fields such as ``topic``.
 ``unit_labels.csv``
     ``article_id, sentence_id, sentence, target, country, coder, stance``: one row per
     coder per unit, a unit being (sentence, target, other country). The adjudicated row
@@ -133,7 +134,7 @@ def _read_articles(path: Path) -> pd.DataFrame:
             seen.add(rec["id"])
             if not rec["text"].strip():
                 raise StanceCorpusError(f"{where}: empty text")
-            if rec["genre"] not in GENRES:
+            if rec["genre"] and rec["genre"] not in GENRES:  # empty: not known
                 raise StanceCorpusError(f"{where}: genre {rec['genre']!r} is not one of {', '.join(GENRES)}")
             if rec["split"] not in SPLITS:
                 raise StanceCorpusError(f"{where}: split {rec['split']!r} is not one of {', '.join(SPLITS)}")

@@ -1,7 +1,7 @@
 """Validate: agreement between the system's stance and a human reader's hand labels.
 
-The hand labels (``tests/data/labels_*.csv``, ``tests/data/heldout_sentences.csv``, see
-``docs/labels.md``) give a score from -2 to +2 and a label (against / neutral / favour)
+The hand labels (``data/stance_seeds`` and ``data/stance_sentences``, stance corpora
+read by :mod:`framing.labels`; see ``docs/labels.md``) give a score from -2 to +2 and a label (against / neutral / favour)
 per (sentence, country) or (article, country) pair. These functions line the system's
 numbers up with them and compute the agreement:
 
@@ -25,15 +25,55 @@ from .score import STANCE_LABELS, stance_label
 PAIR_KEYS = ["article_id", "sentence_id", "country"]
 
 
-def read_labels(labels) -> pd.DataFrame:
-    """A labels table from a DataFrame or a CSV path (ids as strings, scores as ints)."""
-    if not isinstance(labels, pd.DataFrame):
+def read_labels(labels, kind: str = "units") -> pd.DataFrame:
+    """A labels table from a DataFrame, a CSV path or a stance-corpus folder.
+
+    A folder (``data/stance_seeds``, see :mod:`framing.labels`) gives its gold labels:
+    ``kind="units"`` the (sentence, country) rows, ``kind="articles"`` the (article,
+    country) rows with ``*`` for the overall label; columns as in the CSV form
+    (``article_id, [sentence_id, sentence,] country, score, label, split, note``).
+    Ids are strings, scores ints.
+    """
+    if not isinstance(labels, pd.DataFrame) and Path(labels).is_dir():
+        labels = _corpus_labels(Path(labels), kind)
+    elif not isinstance(labels, pd.DataFrame):
         labels = pd.read_csv(labels, dtype=str, keep_default_na=False)
     labels = labels.copy()
     labels["score"] = labels["score"].astype(int)
     if "sentence_id" in labels.columns:
         labels["sentence_id"] = labels["sentence_id"].astype(int)
     return labels
+
+
+def _corpus_labels(path: Path, kind: str) -> pd.DataFrame:
+    """Gold labels of a stance-corpus folder in the layout of the original CSV files."""
+    from .labels import GOLD, load_stance_corpus, stance_class
+
+    corpus = load_stance_corpus(path)
+    per_unit = kind in ("units", "sentences")
+    table = corpus.units if per_unit else corpus.article_labels
+    keys = ["article_id", "sentence_id", "target", "country"] if per_unit else ["article_id", "target", "country"]
+    gold = table[table["coder"] == GOLD].copy()
+    if "note" in table.columns:  # the note is the reasoning of the (single) coder
+        notes = table[(table["coder"] != GOLD) & (table["note"] != "")].drop_duplicates(keys).set_index(keys)["note"]
+        gold["note"] = [notes.get(k, "") for k in gold[keys].itertuples(index=False, name=None)]
+    if not per_unit:
+        gold["country"] = gold["country"].replace("", "*")
+    gold["score"] = gold["stance"].astype(int)
+    gold["label"] = gold["score"].map(stance_class)
+    split = dict(zip(corpus.articles["id"], corpus.articles["split"]))
+    gold["split"] = gold["article_id"].map(split)
+    if kind == "sentences":  # one-sentence articles: the layout of heldout_sentences.csv
+        meta = corpus.articles.set_index("id")
+        gold = gold.rename(columns={"article_id": "id", "sentence": "text"})
+        gold["style"] = gold["id"].map(meta["style"]) if "style" in meta.columns else ""
+        cols = ["id", "text", "target", "country", "score", "label", "split", "style", "note"]
+    elif kind == "units":
+        cols = ["article_id", "sentence_id", "sentence", "target", "country", "score", "label", "split", "note"]
+    else:
+        cols = ["article_id", "target", "country", "score", "label", "split", "note"]
+    gold = gold.reindex(columns=cols, fill_value="")
+    return gold.astype({"score": str}).reset_index(drop=True)
 
 
 def _system_label(stance: pd.Series) -> pd.Series:
@@ -72,7 +112,7 @@ def article_agreement(result, labels) -> pd.DataFrame:
     Country ``*`` is the article's overall stance (``result.articles``); any other
     country is the article x country score (``result.scores``), NaN if not scored.
     """
-    labels = read_labels(labels)
+    labels = read_labels(labels, kind="articles")
     overall = result.articles.set_index("article_id")["stance"]
     cells = result.scores.set_index(["article_id", "country"])["stance"]
     values = []
@@ -138,7 +178,7 @@ def metrics_table(groups: dict) -> pd.DataFrame:
 
 
 def heldout_sentences(path, model=None) -> pd.DataFrame:
-    """Score the composed held-out sentences (``tests/data/heldout_sentences.csv``).
+    """Score the composed sentences (``data/stance_sentences``, or a CSV in its old layout).
 
     Each sentence is analysed as a one-sentence article for its own ``target``. Adds
     ``system_stance`` (the stance of the (sentence, country) cell, else the sentence's
@@ -147,8 +187,7 @@ def heldout_sentences(path, model=None) -> pd.DataFrame:
     """
     from .pipeline import analyze
 
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    table["score"] = table["score"].astype(int)
+    table = read_labels(path, kind="sentences")
     stance, target_found, country_found = {}, {}, {}
     for target, group in table.groupby("target", sort=True):
         corpus = pd.DataFrame({"article_id": group["id"].to_numpy(), "text": group["text"].to_numpy()})

@@ -393,3 +393,14 @@ def test_find_property(text):
 ])
 def test_currencies_and_person_names_are_not_references(text, expected):
     assert [c for _, _, c, _ in CountryMatcher().find(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("HARARE, May 3 (Wire) - Aid arrived from China.", ["ZWE", "CHN"]),
+    ("RUSSIA ABANDONS SYRIA", ["RUS", "SYR"]),
+    ("LATIN AMERICA WATCHES THE WASHINGTON POST", []),
+    ("Analyst Chad Morgan of Harbourline said Beijing erred.", ["CHN"]),
+    ("Research by Sydney Okello, an economist in Nairobi, was cited.", ["KEN"]),
+])
+def test_all_caps_datelines_and_first_names(text, expected):
+    assert [c for _, _, c, _ in CountryMatcher().find(text)] == expected

@@ -12,7 +12,7 @@ from conftest import ROOT
 from framing import validate
 from framing.pipeline import analyze
 
-DATA = ROOT / "tests" / "data"
+DATA = ROOT / "data"
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +22,17 @@ def result(seeds_dir):
 
 @pytest.fixture(scope="module")
 def sentences(result):
-    return validate.sentence_agreement(result, DATA / "labels_sentences.csv")
+    return validate.sentence_agreement(result, DATA / "stance_seeds")
 
 
 @pytest.fixture(scope="module")
 def articles(result):
-    return validate.article_agreement(result, DATA / "labels_articles.csv")
+    return validate.article_agreement(result, DATA / "stance_seeds")
 
 
 @pytest.fixture(scope="module")
 def composed():
-    return validate.heldout_sentences(DATA / "heldout_sentences.csv")
+    return validate.heldout_sentences(DATA / "stance_sentences")
 
 
 def _metrics(df, name):
