@@ -306,6 +306,10 @@ def _context_checks(table: pd.DataFrame, lookup: dict):
                         + _SPACE + "\\Z")
     surname = re.compile(_SPACE + "([A-Z][\\w'’-]+)(?:,|['’]s\\b|" + _SPACE + "(?:" + _REPORTING + ")\\b)")
     first_names = frozenset(words["given_name"])
+    word = re.compile(r"[A-Z][a-zà-ÿ'’-]+")
+
+    def surname_like(text: str, a: int, b: int) -> bool:  # "Birmingham", not "U.S." or "United States"
+        return word.fullmatch(text, a, b) is not None
     checked = {"name", "demonym", "place"}
 
     def keep(text: str, mentions: list) -> list:
@@ -315,7 +319,7 @@ def _context_checks(table: pd.DataFrame, lookup: dict):
             if kind in checked:
                 if currency.match(text, b):
                     continue
-                if kind != "demonym" and before.search(text, max(0, a - 60), a):
+                if kind != "demonym" and surname_like(text, a, b) and before.search(text, max(0, a - 60), a):
                     continue
                 if kind != "demonym" and text[a:b] in first_names:
                     follow = surname.match(text, b)

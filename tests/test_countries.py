@@ -404,3 +404,12 @@ def test_currencies_and_person_names_are_not_references(text, expected):
 ])
 def test_all_caps_datelines_and_first_names(text, expected):
     assert [c for _, _, c, _ in CountryMatcher().find(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Deputy U.S. envoy Jane Doe said Kenya agreed.", ["USA", "KEN"]),
+    ("Secretary United States officials met.", ["USA"]),
+    ("Irene Paris, the spokeswoman, said Kenya agreed.", ["KEN"]),
+])
+def test_title_rule_only_takes_surname_like_aliases(text, expected):
+    assert [c for _, _, c, _ in CountryMatcher().find(text)] == expected
