@@ -77,8 +77,8 @@ DEFAULT_PARAMS = dict(
     w_dense=1.0,
     mention_windows=True,
     class_weight="balanced",
-    max_iter=2000,
-    tol=1e-4,
+    max_iter=20000,
+    tol=1e-8,
 )
 
 

@@ -249,6 +249,8 @@ def test_retraining_reproduces_packaged_model(tmp_path):
     dev = read_newsmtsc(DATA / "dev_rw.jsonl")
     np.testing.assert_allclose(TargetSentimentModel.load(path).predict_proba(dev),
                                model.predict_proba(dev), rtol=0, atol=1e-9)
+    # lbfgs runs to tol=1e-8, so the fit is the unique optimum up to the BLAS kernel's
+    # rounding: refits with OpenBLAS's Haswell and SkylakeX kernels differ by 1.6e-6
     np.testing.assert_allclose(default_model().predict_proba(dev), model.predict_proba(dev),
-                               rtol=0, atol=1e-6)
+                               rtol=0, atol=1e-5)
     assert math.isclose(fresh["accuracy"], packaged["accuracy"], abs_tol=1e-3)
