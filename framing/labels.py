@@ -391,8 +391,19 @@ def datasheet_counts(corpus: StanceCorpus) -> str:
     if len(corpus.coders()) >= 2:
         for table, title in (("units", "unit labels"), ("articles", "article labels")):
             alpha = agreement_table(corpus, table)
-            parts += [f"**Agreement between the two coders, {title}** (Krippendorff's alpha, 95% bootstrap "
+            parts += [f"**Agreement between the coders, {title}** (Krippendorff's alpha, 95% bootstrap "
                       "interval over 1,000 resamples of units, seed 0)", "", _markdown(alpha.set_index("level")), ""]
+        split = dict(zip(corpus.articles["id"], corpus.articles["split"]))
+        rows = []
+        for name in [s for s in SPLITS if s in set(split.values())]:
+            part = StanceCorpus(corpus.articles, corpus.units[corpus.units["article_id"].map(split) == name],
+                                corpus.article_labels, corpus.tags, corpus.path)
+            alpha = agreement_table(part, "units").set_index("level")
+            rows.append({"split": name, "units": int(alpha.at["nominal", "units"]),
+                         "alpha interval": alpha.at["interval", "alpha"], "alpha nominal": alpha.at["nominal", "alpha"],
+                         "nominal 95% interval": f"{alpha.at['nominal', 'low']:.3f}-{alpha.at['nominal', 'high']:.3f}"})
+        parts += ["**Agreement between the coders per split, unit labels**", "",
+                  _markdown(pd.DataFrame(rows).set_index("split")), ""]
     parts.append(DATASHEET_END)
     return "\n".join(parts)
 
