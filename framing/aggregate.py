@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .score import stance_label
+from .stance import stance_label
 
 SCORE_COLUMNS = ["article_id", "country", "mentions", "target_sentences", "stance", "stance_low",
                  "stance_high", "stance_label", "target_sentiment", "sentiment", "evidence"]

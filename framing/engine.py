@@ -254,7 +254,7 @@ def score_corpus(corpus, out, target: str = "RUS", *, jobs: int = 1, engine: str
             # --jobs workers then share them, and an interrupt during the heavy imports
             # (where Python can turn it into an ImportError) comes before there is anything
             # to clean up.
-            from .score import load_resources
+            from .stance import load_resources
 
             load_resources()
         writer = TableWriter(Path(out))
@@ -308,7 +308,7 @@ def _progress(progress: bool | None):
 def corpus_summary(evidence_csv: Path, target: str, chunksize: int = 200_000) -> pd.DataFrame:
     """Per country over the whole corpus, from the written evidence: articles, evidence
     sentences, mean stance and label counts. Reads the file in chunks."""
-    from .score import stance_label
+    from .stance import stance_label
 
     # [evidence rows, stance sum, against, neutral, favour, articles]; an article's rows
     # are contiguous in the file (each article is written by one batch), so counting the

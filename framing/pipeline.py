@@ -1,4 +1,4 @@
-"""Pipeline: run the stages in order, corpus -> tokenize -> countries -> score -> aggregate.
+"""Pipeline: run the stages in order, corpus -> tokenize -> countries -> tone / target model / cues -> stance -> aggregate.
 
 Each stage is a plain function from DataFrames to DataFrames; this module only wires them
 together and fixes the column order of the published tables (the output contract).
@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import aggregate, countries, score, tokenize
+from . import aggregate, countries, stance, tokenize
+from .cues import CUE_COLUMNS
 from .corpus import load_corpus
 
 SENTENCE_COLUMNS = ["article_id", "sentence_id", "start", "end", "text", "countries"]
@@ -77,12 +78,12 @@ class Result:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The published tables, by file name, in their contract column order."""
         return {
-            "sentences": self.sentences[SENTENCE_COLUMNS + score.SENTENCE_SCORE_COLUMNS],
+            "sentences": self.sentences[SENTENCE_COLUMNS + stance.SENTENCE_SCORE_COLUMNS],
             "mentions": self.mentions[MENTION_COLUMNS],
-            "evidence": self.evidence[score.EVIDENCE_COLUMNS],
+            "evidence": self.evidence[stance.EVIDENCE_COLUMNS],
             "scores": self.scores[aggregate.SCORE_COLUMNS],
             "articles": self.articles,
-            "cues": self.cues[score.CUE_COLUMNS],
+            "cues": self.cues[CUE_COLUMNS],
         }
 
 
@@ -98,7 +99,7 @@ def analyze(corpus: pd.DataFrame | str | Path, target: str = "RUS", model=None,
     articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
     target = countries.resolve_code(target)
     sentences, mentions = find_mentions(articles, matcher)
-    sentences, evidence, cues = score.score(sentences, mentions, target, model=model)
+    sentences, evidence, cue_rows = stance.score(sentences, mentions, target, model=model)
     scores = aggregate.article_country(sentences, mentions, evidence, target)
     article_table = aggregate.articles(articles, sentences, mentions, target)
-    return Result(target, article_table, sentences, mentions, evidence, scores, cues)
+    return Result(target, article_table, sentences, mentions, evidence, scores, cue_rows)

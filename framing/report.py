@@ -361,7 +361,7 @@ def frames_finding(result) -> str:
     An accusation frame (abandonment, failure ...) that counts in the target's favour is
     a negated or rejected accusation, and is named so.
     """
-    from .score import load_cues
+    from .cues import load_cues
 
     cues = load_cues()
     polarity = cues[cues["frame"] != ""].groupby("frame")["polarity"].first().astype(float)

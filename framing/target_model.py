@@ -968,3 +968,59 @@ def evaluate(model, path) -> dict:
                             "f1": float(f[i]), "support": int(s[i])}
                       for i, lab in enumerate(LABELS)},
     }
+
+
+# ----------------------------------------------------------------------------- sentences
+
+
+def target_sentiment(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str,
+                     model=None) -> pd.Series:
+    """Mean P(positive) - P(negative) over the target's mentions, per sentence (NaN if none)."""
+    model = model or default_model()
+    own = mentions[mentions["country"] == target]
+    result = np.full(len(sentences), np.nan)
+    if not own.empty:
+        keys = pd.MultiIndex.from_arrays([sentences["article_id"], sentences["sentence_id"]])
+        row = keys.get_indexer(pd.MultiIndex.from_arrays([own["article_id"], own["sentence_id"]]))
+        order = np.argsort(row, kind="stable")  # a sentence's mentions next to each other
+        row = row[order]
+        offsets = sentences["start"].to_numpy()[row]
+        proba = model.predict_proba(_model_windows(
+            sentences["text"].to_numpy()[row], row, own["start"].to_numpy()[order] - offsets,
+            own["end"].to_numpy()[order] - offsets))
+        labels = list(LABELS)
+        polarity = proba[:, labels.index("positive")] - proba[:, labels.index("negative")]
+        counts = np.bincount(row, minlength=len(sentences))
+        sums = np.bincount(row, weights=polarity, minlength=len(sentences))
+        has = counts > 0
+        result[has] = sums[has] / counts[has]
+    return pd.Series(result, index=sentences.index, dtype=float)
+
+
+#: Characters of context on each side of a target mention that the model sees; longer
+#: sentences (an unpunctuated page) are cut to this window, so the cost stays linear.
+MODEL_CONTEXT = 400
+
+
+def _model_windows(texts, sentence, starts, ends) -> pd.DataFrame:
+    """Model inputs, one row per target mention: its sentence (cut to MODEL_CONTEXT
+    characters around it when longer), its span and the other target mentions of the
+    sentence (``other_spans``). ``sentence`` numbers the mention's sentence; mentions of
+    one sentence are consecutive."""
+    starts, ends = starts.astype(np.int64), ends.astype(np.int64)
+    texts = list(texts)
+    bounds = np.flatnonzero(np.diff(sentence)) + 1
+    spans = list(zip(starts.tolist(), ends.tolist()))
+    others = []
+    for lo, hi in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(spans)]]).tolist()):
+        group = spans[lo:hi]
+        others.extend(group[:k] + group[k + 1:] for k in range(len(group)))
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    for i in np.flatnonzero((starts > MODEL_CONTEXT) | (ends + MODEL_CONTEXT < lengths)):
+        lo = max(0, int(starts[i]) - MODEL_CONTEXT)
+        hi = min(int(lengths[i]), int(ends[i]) + MODEL_CONTEXT)
+        others[i] = [(a - lo, b - lo) for a, b in others[i] if a >= lo and b <= hi]
+        texts[i] = texts[i][lo:hi]
+        starts[i] -= lo
+        ends[i] -= lo
+    return pd.DataFrame({"text": texts, "start": starts, "end": ends, "other_spans": others})

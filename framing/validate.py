@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .score import STANCE_LABELS, stance_label
+from .stance import STANCE_LABELS, stance_label
 
 PAIR_KEYS = ["article_id", "sentence_id", "country"]
 

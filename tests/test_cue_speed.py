@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from framing import score
-from framing.score import CueLexicon, _Breaks, default_lexicon, load_cues
+from framing import cues as score
+from framing.cues import CueLexicon, _Breaks, default_lexicon, load_cues
 from framing.tokenize import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]

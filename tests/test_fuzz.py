@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 from framing.cli import main
 from framing.corpus import normalise_text
 from framing.countries import default_matcher
-from framing.score import STANCE_LABELS, default_lexicon
+from framing.cues import default_lexicon
+from framing.stance import STANCE_LABELS
 from framing.tokenize import count_words, split_sentences, split_tokens
 
 # ---------------------------------------------------------------------------

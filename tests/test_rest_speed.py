@@ -16,7 +16,7 @@ import pytest
 
 from framing import aggregate, countries, output, pipeline, tokenize
 from framing.aggregate import ARTICLE_SCORE_COLUMNS, SCORE_COLUMNS, bootstrap_interval, bootstrap_intervals
-from framing.score import stance_label
+from framing.stance import stance_label
 
 # ---------------------------------------------------------------------------
 # references: the plain computations

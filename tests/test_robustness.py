@@ -293,7 +293,7 @@ def test_long_unpunctuated_article_scores_in_reasonable_time(tmp_path):
 
 def test_cue_scan_is_linear_in_sentence_length():
     from framing.countries import default_matcher
-    from framing.score import default_lexicon
+    from framing.cues import default_lexicon
 
     text = " ".join([UNPUNCTUATED] * 500)
     spans = [(s, e, c) for s, e, c, _ in default_matcher().find(text)]

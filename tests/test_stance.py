@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framing import score
-from framing.score import CueLexicon, default_lexicon, load_cues, stance_label
+from framing import stance, tone
+from framing.cues import CueLexicon, default_lexicon, load_cues
+from framing.stance import stance_label
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -93,9 +94,9 @@ def test_every_hit_is_explained():
 
 def test_labels_and_combination():
     assert stance_label(-0.5) == "against" and stance_label(0.0) == "neutral" and stance_label(0.5) == "favour"
-    assert score.combine(0.0, float("nan")) == 0.0
-    assert -1 < score.combine(-5, -1) < score.combine(0, 0) < score.combine(5, 1) < 1
-    assert math.isclose(score.combine(0.0, 1.0), math.tanh(score.MODEL_WEIGHT))
+    assert stance.combine(0.0, float("nan")) == 0.0
+    assert -1 < stance.combine(-5, -1) < stance.combine(0, 0) < stance.combine(5, 1) < 1
+    assert math.isclose(stance.combine(0.0, 1.0), math.tanh(stance.MODEL_WEIGHT))
 
 
 def test_bad_lexicon_is_reported(tmp_path):
@@ -142,7 +143,7 @@ def _stock_vader_texts():
 
 def test_sentence_tone_equals_stock_vader():
     stock = stock_vader()
-    ours = score._vader()
+    ours = tone._vader()
     texts = _stock_vader_texts()
     assert len(texts) > 100
     for text in texts:
@@ -155,7 +156,7 @@ def test_sentence_tone_equals_stock_vader():
                                   "great", "never", "x", ":)", "\n"]), max_size=30).map("".join)
        | st.text())
 def test_sentence_tone_equals_stock_vader_on_generated_text(text):
-    assert score._vader().polarity_scores(text) == stock_vader().polarity_scores(text)
+    assert tone._vader().polarity_scores(text) == stock_vader().polarity_scores(text)
 
 
 # words that reach each branch of VADER's negation, idiom, booster and "least" checks
@@ -170,10 +171,10 @@ _VADER_WORDS = ["not", "Not", "NOT", "isn't", "wasnt", "without", "doubt", "neve
 @settings(max_examples=2000, deadline=None)
 @given(st.lists(st.sampled_from(_VADER_WORDS), max_size=12).map(" ".join))
 def test_sentence_tone_equals_stock_vader_on_word_sequences(text):
-    assert score._vader().polarity_scores(text) == stock_vader().polarity_scores(text)
+    assert tone._vader().polarity_scores(text) == stock_vader().polarity_scores(text)
 
 
 def test_sentence_tone_is_vader():
-    tone = score.sentence_tone(["This is wonderful and great.", "This is horrible.", "A table."])
-    assert tone[0] > 0.5 and tone[1] < -0.5 and tone[2] == 0
-    assert np.all(np.abs(tone) <= 1)
+    values = tone.sentence_tone(["This is wonderful and great.", "This is horrible.", "A table."])
+    assert values[0] > 0.5 and values[1] < -0.5 and values[2] == 0
+    assert np.all(np.abs(values) <= 1)

@@ -1,19 +1,4 @@
-"""Score: sentence tone, sentiment toward the target, and stance toward the target.
-
-Three numbers per sentence, each traceable to its inputs:
-
-``sentiment``
-    VADER's compound score of the sentence (vaderSentiment, unchanged), in [-1, 1].
-``target_sentiment``
-    The sentiment the sentence expresses toward the target's mentions: the packaged
-    target-dependent model (:mod:`framing.target_model`) gives P(negative, neutral,
-    positive) for every mention of the target; the sentence's value is the mean of
-    P(positive) - P(negative), in [-1, 1]. Empty where the target is not mentioned.
-``stance``
-    How the sentence portrays the target, in [-1, 1] (against < 0 < favour): the frame
-    cues of :file:`data/cues.csv` found in it, adjusted for negation, rejected claims and
-    distancing, plus a smaller share of ``target_sentiment``:
-    ``stance = tanh(cue_sum + MODEL_WEIGHT * target_sentiment)``.
+"""Cues: the frame-cue lexicon (``data/cues.csv``) and how its hits are read in a sentence.
 
 Cue mechanics (all cues are case-insensitive regular expressions in the CSV):
 
@@ -32,13 +17,13 @@ Cue mechanics (all cues are case-insensitive regular expressions in the CSV):
 * ``blame`` cues (the ally's own elites, its own failures) count in the target's favour
   and are never reversed by a rejection.
 
-Every evidence row keeps the cues that produced it, with their contribution.
+Every hit keeps its offsets, frame, modifier and signed contribution, so a stance can be
+traced to the words that produced it.
 """
 
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,20 +32,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-STANCE_LABELS = ("against", "neutral", "favour")
-SENTENCE_SCORE_COLUMNS = ["target_mentioned", "sentiment", "target_sentiment", "stance", "cues"]
 CUE_COLUMNS = ["article_id", "sentence_id", "start", "end", "text", "type", "frame", "modifier", "value"]
-EVIDENCE_COLUMNS = ["article_id", "sentence_id", "country", "stance", "stance_label", "cues",
-                    "target_sentiment", "sentiment"]
-
-#: Share of the model's target sentiment in the stance (the cues' share is 1).
-MODEL_WEIGHT = 0.25
-#: |stance| below this is labelled neutral.
-NEUTRAL_BAND = 0.2
-#: Share of a sentence's stance given to a country that only appears as backdrop: inside a
-#: circumstantial phrase ("as U.S. and Israeli operations escalated", "during the war with
-#: Israel") that holds neither the target nor a cue.
-BACKDROP_WEIGHT = 0.1
 #: How far (in words) a negator reaches forward to the cue it reverses.
 NEGATION_WINDOW = 4
 #: The same reach in characters, an upper bound that keeps the search local.
@@ -75,15 +47,6 @@ _CLAUSE_BREAK = re.compile(
 )
 _QUOTES_OPEN = "\"'“‘«"
 _QUOTES_CLOSE = "\"'”’»"
-
-
-def stance_label(value: float) -> str:
-    """``against`` / ``neutral`` / ``favour`` for a stance value."""
-    if value <= -NEUTRAL_BAND:
-        return "against"
-    if value >= NEUTRAL_BAND:
-        return "favour"
-    return "neutral"
 
 
 def load_cues(path=None) -> pd.DataFrame:
@@ -526,261 +489,3 @@ def _apply_sentence_markers(hits: list[Hit]) -> list[Hit]:
 def default_lexicon() -> CueLexicon:
     """The package's cue lexicon, compiled once."""
     return CueLexicon()
-
-
-def load_resources() -> None:
-    """Load the cue lexicon, VADER and the target model now (each is cached per process).
-
-    Called before worker processes are forked, so that they share these instead of each
-    loading its own copy."""
-    from . import target_model
-
-    default_lexicon()
-    _vader()
-    target_model.default_model()
-
-
-@lru_cache(maxsize=1)
-def _vader():
-    """vaderSentiment's analyzer, with the same scores, made faster (see _Vader)."""
-    from vaderSentiment import vaderSentiment as vs
-
-    _NEGATE = frozenset(vs.NEGATE)
-
-    class _Vader(vs.SentimentIntensityAnalyzer):
-        """``polarity_scores`` first replaces emoji by their descriptions, one character at
-        a time in Python, which is a fifth of its cost on news text. Text without a single
-        emoji character comes out of that pass unchanged (stripped), so for such text this
-        goes straight to the rest of VADER's steps, called in VADER's order; text with an
-        emoji takes VADER's own path. Words outside VADER's lexicon get their 0 without a
-        call to ``sentiment_valence``, and the negation and idiom checks below are VADER's
-        tests without its per-call copying. Together 2.6x faster than the stock analyzer
-        on news sentences. The scores are identical (tests/test_score.py compares them with
-        the stock analyzer on the seeds, NewsMTSC and generated text)."""
-
-        def __init__(self):
-            super().__init__()
-            # the pass looks at one character at a time, so only one-character keys count
-            self._emoji = frozenset(k for k in self.emojis if len(k) == 1)
-
-        # VADER's negation and idiom checks lowercase the whole sentence on every call
-        # (several calls per sentiment word) and test negation by scanning a fresh copy of
-        # its NEGATE list; these two do the same tests on the few words they look at.
-
-        @staticmethod
-        def _negation_check(valence, words, start_i, i):
-            before = words[i - (start_i + 1)].lower()
-            if start_i == 0:
-                if before in _NEGATE or "n't" in before:
-                    valence = valence * vs.N_SCALAR
-            elif start_i == 1:
-                two, one = before, words[i - 1].lower()
-                if two == "never" and (one == "so" or one == "this"):
-                    valence = valence * 1.25
-                elif two == "without" and one == "doubt":
-                    pass
-                elif before in _NEGATE or "n't" in before:
-                    valence = valence * vs.N_SCALAR
-            elif start_i == 2:
-                three, two, one = before, words[i - 2].lower(), words[i - 1].lower()
-                if three == "never" and (two == "so" or two == "this") or (one == "so" or one == "this"):
-                    valence = valence * 1.25
-                elif three == "without" and (two == "doubt" or one == "doubt"):
-                    pass
-                elif before in _NEGATE or "n't" in before:
-                    valence = valence * vs.N_SCALAR
-            return valence
-
-        @staticmethod
-        def _special_idioms_check(valence, words, i):
-            three, two, one, zero = (words[i - 3].lower(), words[i - 2].lower(),
-                                     words[i - 1].lower(), words[i].lower())
-            threetwoone, threetwo, twoone = f"{three} {two} {one}", f"{three} {two}", f"{two} {one}"
-            for seq in (f"{one} {zero}", f"{two} {one} {zero}", twoone, threetwoone, threetwo):
-                if seq in vs.SPECIAL_CASES:
-                    valence = vs.SPECIAL_CASES[seq]
-                    break
-            if len(words) - 1 > i:
-                zeroone = f"{zero} {words[i + 1].lower()}"
-                if zeroone in vs.SPECIAL_CASES:
-                    valence = vs.SPECIAL_CASES[zeroone]
-            if len(words) - 1 > i + 1:
-                zeroonetwo = f"{zero} {words[i + 1].lower()} {words[i + 2].lower()}"
-                if zeroonetwo in vs.SPECIAL_CASES:
-                    valence = vs.SPECIAL_CASES[zeroonetwo]
-            for n_gram in (threetwoone, threetwo, twoone):
-                if n_gram in vs.BOOSTER_DICT:
-                    valence = valence + vs.BOOSTER_DICT[n_gram]
-            return valence
-
-        def polarity_scores(self, text):
-            if not self._emoji.isdisjoint(text):
-                return super().polarity_scores(text)
-            text = text.strip()
-            sentitext = vs.SentiText(text)
-            words = sentitext.words_and_emoticons
-            sentiments = []
-            lexicon = self.lexicon
-            for i, item in enumerate(words):
-                lowered = item.lower()
-                if lowered not in lexicon or lowered in vs.BOOSTER_DICT or (
-                        lowered == "kind" and i < len(words) - 1 and words[i + 1].lower() == "of"):
-                    # not a sentiment word (sentiment_valence would append this 0 too)
-                    # or a modifier
-                    sentiments.append(0)
-                    continue
-                sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
-            sentiments = self._but_check(words, sentiments)
-            return self.score_valence(sentiments, text)
-
-    return _Vader()
-
-
-def sentence_tone(texts) -> np.ndarray:
-    """VADER compound score of each text."""
-    polarity = _vader().polarity_scores
-    return np.fromiter((polarity(t)["compound"] for t in texts), dtype=float, count=len(texts))
-
-
-def target_sentiment(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str,
-                     model=None) -> pd.Series:
-    """Mean P(positive) - P(negative) over the target's mentions, per sentence (NaN if none)."""
-    from . import target_model
-
-    model = model or target_model.default_model()
-    own = mentions[mentions["country"] == target]
-    result = np.full(len(sentences), np.nan)
-    if not own.empty:
-        keys = pd.MultiIndex.from_arrays([sentences["article_id"], sentences["sentence_id"]])
-        row = keys.get_indexer(pd.MultiIndex.from_arrays([own["article_id"], own["sentence_id"]]))
-        order = np.argsort(row, kind="stable")  # a sentence's mentions next to each other
-        row = row[order]
-        offsets = sentences["start"].to_numpy()[row]
-        proba = model.predict_proba(_model_windows(
-            sentences["text"].to_numpy()[row], row, own["start"].to_numpy()[order] - offsets,
-            own["end"].to_numpy()[order] - offsets))
-        labels = list(target_model.LABELS)
-        polarity = proba[:, labels.index("positive")] - proba[:, labels.index("negative")]
-        counts = np.bincount(row, minlength=len(sentences))
-        sums = np.bincount(row, weights=polarity, minlength=len(sentences))
-        has = counts > 0
-        result[has] = sums[has] / counts[has]
-    return pd.Series(result, index=sentences.index, dtype=float)
-
-
-#: Characters of context on each side of a target mention that the model sees; longer
-#: sentences (an unpunctuated page) are cut to this window, so the cost stays linear.
-MODEL_CONTEXT = 400
-
-
-def _model_windows(texts, sentence, starts, ends) -> pd.DataFrame:
-    """Model inputs, one row per target mention: its sentence (cut to MODEL_CONTEXT
-    characters around it when longer), its span and the other target mentions of the
-    sentence (``other_spans``). ``sentence`` numbers the mention's sentence; mentions of
-    one sentence are consecutive."""
-    starts, ends = starts.astype(np.int64), ends.astype(np.int64)
-    texts = list(texts)
-    bounds = np.flatnonzero(np.diff(sentence)) + 1
-    spans = list(zip(starts.tolist(), ends.tolist()))
-    others = []
-    for lo, hi in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(spans)]]).tolist()):
-        group = spans[lo:hi]
-        others.extend(group[:k] + group[k + 1:] for k in range(len(group)))
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    for i in np.flatnonzero((starts > MODEL_CONTEXT) | (ends + MODEL_CONTEXT < lengths)):
-        lo = max(0, int(starts[i]) - MODEL_CONTEXT)
-        hi = min(int(lengths[i]), int(ends[i]) + MODEL_CONTEXT)
-        others[i] = [(a - lo, b - lo) for a, b in others[i] if a >= lo and b <= hi]
-        texts[i] = texts[i][lo:hi]
-        starts[i] -= lo
-        ends[i] -= lo
-    return pd.DataFrame({"text": texts, "start": starts, "end": ends, "other_spans": others})
-
-
-def _sentence_spans(sentences: pd.DataFrame, mentions: pd.DataFrame, wanted: np.ndarray) -> dict:
-    """Sentence position -> [(start, end, iso3)] (offsets relative to the sentence), for the
-    sentence positions flagged in ``wanted``."""
-    keys = pd.MultiIndex.from_arrays([sentences["article_id"], sentences["sentence_id"]])
-    where = keys.get_indexer(pd.MultiIndex.from_arrays([mentions["article_id"], mentions["sentence_id"]]))
-    keep = np.flatnonzero(wanted[where])
-    where = where[keep]
-    base = sentences["start"].to_numpy()[where]
-    starts = (mentions["start"].to_numpy()[keep] - base).tolist()
-    ends = (mentions["end"].to_numpy()[keep] - base).tolist()
-    spans: dict = {}
-    for pos, start, end, country in zip(where.tolist(), starts, ends,
-                                        mentions["country"].to_numpy()[keep].tolist()):
-        spans.setdefault(pos, []).append((start, end, country))
-    return spans
-
-
-def combine(cue_sum: float, target_sentiment_value: float) -> float:
-    """The stance formula: ``tanh(cue_sum + MODEL_WEIGHT * target_sentiment)``."""
-    ts = 0.0 if math.isnan(target_sentiment_value) else target_sentiment_value
-    return math.tanh(cue_sum + MODEL_WEIGHT * ts)
-
-
-def score(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model=None,
-          lexicon: CueLexicon | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Score sentences toward ``target``; return ``(sentences, evidence, cues)``.
-
-    ``sentences`` gains ``target_mentioned, sentiment, target_sentiment, stance, cues``;
-    ``evidence`` has one row per sentence x other country where the sentence also refers
-    to the target; ``cues`` has one row per cue found in a target sentence, with its
-    offsets in the article, its frame, modifier and signed contribution.
-    """
-    lexicon = lexicon or default_lexicon()
-    sentences = sentences.copy()
-    codes = [c.split(";") for c in sentences["countries"].tolist()]
-    mentioned = pd.Series([target in c for c in codes], index=sentences.index, dtype=bool)
-    sentences["target_mentioned"] = mentioned
-    sentences["sentiment"] = sentence_tone(sentences["text"].tolist())
-    sentences["target_sentiment"] = target_sentiment(sentences, mentions, target, model)
-
-    stance = np.full(len(sentences), np.nan)
-    cue_text = [""] * len(sentences)
-    cue_rows = []
-    backdrop: dict = {}
-    on_target = mentioned.to_numpy()
-    spans = _sentence_spans(sentences, mentions, on_target)
-    texts = sentences["text"].tolist()
-    article_ids = sentences["article_id"].tolist()
-    sentence_ids = sentences["sentence_id"].tolist()
-    starts = sentences["start"].tolist()
-    model_values = sentences["target_sentiment"].to_numpy()
-    positions, others = [], []
-    for pos in np.flatnonzero(on_target).tolist():
-        key = (article_ids[pos], sentence_ids[pos])
-        sentence_spans = spans.get(pos, ())
-        text = texts[pos]
-        hits = lexicon.hits(text, sentence_spans, target)
-        if hits:
-            stance[pos] = combine(sum(h.value for h in hits), model_values[pos])
-            cue_text[pos] = " | ".join(h.describe() for h in hits if h.value != 0 or h.modifier)
-            offset = starts[pos]
-            cue_rows.extend((*key, offset + h.start, offset + h.end, h.text, h.type, h.frame,
-                             h.modifier, h.value) for h in hits)
-        else:
-            stance[pos] = combine(0.0, model_values[pos])
-        for country in codes[pos]:
-            if country != target:
-                positions.append(pos)
-                others.append(country)
-        if len({c for _, _, c in sentence_spans}) > 1:
-            for country in backdrop_countries(text, sentence_spans, target, hits):
-                backdrop[(*key, country)] = True
-    sentences["stance"] = stance
-    sentences["cues"] = cue_text
-
-    evidence = sentences.iloc[positions][["article_id", "sentence_id", "stance", "cues",
-                                          "target_sentiment", "sentiment"]].copy()
-    evidence.insert(2, "country", others)
-    if backdrop:
-        keys = zip(evidence["article_id"], evidence["sentence_id"], evidence["country"])
-        is_backdrop = np.array([k in backdrop for k in keys])
-        evidence.loc[is_backdrop, "stance"] *= BACKDROP_WEIGHT
-        evidence.loc[is_backdrop, "cues"] = (evidence.loc[is_backdrop, "cues"] + " | backdrop").str.lstrip(" |")
-    evidence["stance_label"] = evidence["stance"].map(stance_label)
-    evidence = evidence[EVIDENCE_COLUMNS].reset_index(drop=True)
-    cues = pd.DataFrame(cue_rows, columns=CUE_COLUMNS)
-    return sentences, evidence, cues
