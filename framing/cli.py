@@ -1,4 +1,4 @@
-"""Command line: ``framing mentions|score|train-target-model|evaluate-target``.
+"""Command line: ``framing mentions|score|train-target-model|train-stance-model|evaluate-target``.
 
 Every subcommand calls the same functions a notebook would. Input problems print one
 line on stderr and exit with status 2; an unexpected internal error prints one line
@@ -83,6 +83,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser(
+        "train-stance-model",
+        help="train the learned stance model on a stance corpus (data/stance format)",
+        description="Fit the unit and sentence stance models on DIR's train split (C by grouped "
+        "cross-validation, the neutral band on dev) and write them as a .npz file (no pickle). "
+        "The same data gives the same bytes. Not yet used by `framing score`.",
+    )
+    p.add_argument("corpus_dir", type=Path, help="a stance corpus folder, e.g. data/stance")
+    p.add_argument("--extra", type=Path, action="append", default=[],
+                   help="another stance corpus whose gold units are added to training (repeatable)")
+    p.add_argument("--out", type=Path, required=True, help="where to write the model .npz")
+    p.set_defaults(func=_cmd_train_stance)
+
+    p = sub.add_parser(
         "evaluate-target",
         help="score a NewsMTSC-format file and print accuracy and macro-F1",
         description="Predict the sentiment toward every target in FILE.jsonl (NewsMTSC format) "
@@ -131,6 +144,15 @@ def _cmd_train(args) -> None:
     out = args.out or target_model.DEFAULT_PATH
     model.save(out)
     print(f"wrote {out}")
+
+
+def _cmd_train_stance(args) -> None:
+    from .stance_model import train
+
+    model, report = train(args.corpus_dir, extra=args.extra)
+    model.save(args.out)
+    print(f"C={report['C']} band={report['band']} dev_macro_f1={report['dev_macro_f1_by_band'][report['band']]:.3f}")
+    print(f"wrote {args.out}")
 
 
 def _cmd_evaluate(args) -> None:

@@ -1,0 +1,119 @@
+"""Interactions: what one state does to another, from the lexicon ``data/interactions.csv``.
+
+Each row of the lexicon is a surface phrase ("delivered aid to", "annexed", "was invaded
+by"), its category, a cooperation-conflict weight from -10 to +10 and the side of the
+phrase on which the acting country is named (``before``, ``after`` or ``none``); see
+``docs/interactions.md``. :class:`InteractionLexicon` compiles every phrase into one
+case-insensitive, whole-word alternation (longest phrase first) and reports, for a
+sentence and its country mentions, who acts on whom:
+
+* the **actor** is the nearest country mention on the phrase's actor side, the
+  **patient** the nearest mention on the other side (either may be missing);
+* a negator shortly before the phrase in the same clause ("did not deliver", "never
+  abandoned", "refused to lift sanctions") reverses the weight.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+__all__ = ["Interaction", "InteractionLexicon", "default_interactions", "load_interactions"]
+
+COLUMNS = ("phrase", "lemma", "category", "goldstein", "actor")
+ACTORS = ("before", "after", "none")
+# a negator up to three words before the phrase, with no clause break in between
+_NEGATED = re.compile(
+    r"(?:\bnot|\bno|\bnever|n['’]t|\bwithout|\bfailed to|\brefused to|\bdeclined to|\bstopped short of|"
+    r"\bnor|\bhas yet to|\bhave yet to|\bunwilling to|\bunable to)(?:\s+[\w'’-]+){0,3}\s+\Z",
+    re.IGNORECASE)
+_BREAK = re.compile(r"[,;:()]|\bbut\b|\byet\b|\bwhile\b|\bwhich\b|\bthat\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One interaction phrase found in a sentence, with the countries on each side."""
+
+    start: int
+    end: int
+    text: str
+    category: str
+    weight: float          # goldstein / 10, reversed when negated
+    actor: str | None      # ISO3 of the acting country, if named
+    patient: str | None    # ISO3 of the country acted on, if named
+    negated: bool
+
+
+def load_interactions(path=None) -> pd.DataFrame:
+    """The interaction lexicon, checked: one clear ValueError naming the file and row."""
+    source = path if path is not None else resources.files("framing").joinpath("data", "interactions.csv")
+    with (open(source, encoding="utf-8") if path is not None else source.open(encoding="utf-8")) as f:
+        table = pd.read_csv(f, dtype=str, keep_default_na=False)
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{source}: missing column(s) {', '.join(missing)}")
+    for row, (phrase, weight, actor) in enumerate(zip(table["phrase"], table["goldstein"], table["actor"]), 2):
+        try:
+            value = float(weight)
+        except ValueError:
+            raise ValueError(f"{source}: row {row}: goldstein {weight!r} is not a number") from None
+        if not -10 <= value <= 10:
+            raise ValueError(f"{source}: row {row}: goldstein {value} outside -10..10")
+        if actor not in ACTORS:
+            raise ValueError(f"{source}: row {row}: actor {actor!r} is not one of {', '.join(ACTORS)}")
+        if not phrase or phrase != phrase.strip().lower():
+            raise ValueError(f"{source}: row {row}: phrase {phrase!r} must be lowercase without outer spaces")
+    dup = table["phrase"].duplicated()
+    if dup.any():
+        raise ValueError(f"{source}: row {int(dup.idxmax()) + 2}: duplicate phrase {table['phrase'][dup.idxmax()]!r}")
+    return table
+
+
+class InteractionLexicon:
+    """The compiled lexicon: :meth:`find` lists the interactions of one sentence."""
+
+    def __init__(self, table: pd.DataFrame | None = None):
+        table = load_interactions() if table is None else table
+        self.info = {p: (c, float(g) / 10.0, a) for p, c, g, a in
+                     zip(table["phrase"], table["category"], table["goldstein"], table["actor"])}
+        phrases = sorted(self.info, key=len, reverse=True)
+        body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+        self.regex = re.compile(r"(?<![\w-])(?:" + body + r")(?![\w-])", re.IGNORECASE)
+
+    def find(self, text: str, spans=()) -> list[Interaction]:
+        """Interactions in ``text``; ``spans`` are the sentence's mentions ``(start, end, iso3)``."""
+        out = []
+        for m in self.regex.finditer(text):
+            key = " ".join(m.group().lower().split()).replace("’", "'")
+            category, weight, side = self.info.get(key, (None, 0.0, "none"))
+            if category is None:
+                continue
+            start, end = m.span()
+            before = [s for s in spans if s[1] <= start]
+            after = [s for s in spans if s[0] >= end]
+            left = max(before, key=lambda s: s[1])[2] if before else None
+            right = min(after, key=lambda s: s[0])[2] if after else None
+            if side == "before":
+                actor, patient = left, right
+            elif side == "after":
+                actor, patient = right, left
+            else:
+                actor = patient = None
+            head = text[max(0, start - 60):start]
+            cut = list(_BREAK.finditer(head))
+            if cut:
+                head = head[cut[-1].end():]
+            negated = bool(_NEGATED.search(head))
+            out.append(Interaction(start, end, m.group(), category, -weight if negated else weight,
+                                   actor, patient, negated))
+        return out
+
+
+@lru_cache(maxsize=1)
+def default_interactions() -> InteractionLexicon:
+    """The package's interaction lexicon, compiled once."""
+    return InteractionLexicon()
