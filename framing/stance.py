@@ -43,9 +43,6 @@ def stance_label(value: float) -> str:
     return "neutral"
 
 
-
-
-
 def load_resources() -> None:
     """Load the cue lexicon, VADER and the target model now (each is cached per process).
 
