@@ -14,10 +14,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .stance import stance_label
+from .stance import NEUTRAL_BAND, stance_label
 
 SCORE_COLUMNS = ["article_id", "country", "mentions", "target_sentences", "stance", "stance_low",
-                 "stance_high", "stance_label", "target_sentiment", "sentiment", "evidence"]
+                 "stance_high", "stance_label", "target_sentiment", "sentiment", "evidence", "link"]
+#: ``link`` of a pair with no evidence: no sentence names both, and no pronoun links them
+NO_LINK = "no shared sentence"
 ARTICLE_SCORE_COLUMNS = ["words", "sentences", "target_mentions", "target_sentences", "stance",
                          "stance_low", "stance_high", "stance_label", "sentiment"]
 
@@ -215,8 +217,11 @@ def _tone(mentioned: pd.DataFrame, sentences: pd.DataFrame, keys: list[str]) -> 
 
 
 def article_country(sentences: pd.DataFrame, mentions: pd.DataFrame, evidence: pd.DataFrame,
-                    target: str) -> pd.DataFrame:
-    """One row per article x country it refers to (the target excluded), see SCORE_COLUMNS."""
+                    target: str, band: float = NEUTRAL_BAND) -> pd.DataFrame:
+    """One row per article x country it refers to (the target excluded), see SCORE_COLUMNS.
+
+    ``stance_label`` labels the mean stance with ``band`` (the stance model's
+    ``article_band``, picked on the stance corpus's dev article labels)."""
     keys = ["article_id", "country"]
     others = mentions[mentions["country"] != target]
     table = others.groupby(keys).size().rename("mentions").to_frame()
@@ -233,7 +238,7 @@ def article_country(sentences: pd.DataFrame, mentions: pd.DataFrame, evidence: p
     found = where >= 0
     table["stance_low"] = np.where(found, low[np.maximum(where, 0)] if len(low) else np.nan, np.nan)
     table["stance_high"] = np.where(found, high[np.maximum(where, 0)] if len(high) else np.nan, np.nan)
-    table["stance_label"] = [stance_label(v) if not np.isnan(v) else "" for v in table["stance"]]
+    table["stance_label"] = [stance_label(v, band) if not np.isnan(v) else "" for v in table["stance"]]
     table["target_sentiment"] = grouped["target_sentiment"].mean()
     table["sentiment"] = tone
     strongest = _strongest_ids(evidence) if len(evidence) else {}
@@ -243,6 +248,14 @@ def article_country(sentences: pd.DataFrame, mentions: pd.DataFrame, evidence: p
         table["evidence"] = [strongest.get(key, "") for key in table.index]
     else:
         table["evidence"] = ""
+    if "link" in evidence.columns and len(evidence):
+        named = evidence["link"].to_numpy() == "named"
+        any_named = pd.Series(named, index=pd.MultiIndex.from_frame(evidence[keys])).groupby(level=[0, 1]).any()
+        table["link"] = np.where(table["target_sentences"].to_numpy() == 0, NO_LINK,
+                                 np.where(any_named.reindex(table.index, fill_value=False).to_numpy(),
+                                          "named", "anaphora"))
+    else:
+        table["link"] = np.where(table["target_sentences"].to_numpy() == 0, NO_LINK, "named")
     scores = table.reset_index()
     scores["target_sentences"] = scores["target_sentences"].astype("int64")
     scores["mentions"] = scores["mentions"].astype("int64")
@@ -250,7 +263,7 @@ def article_country(sentences: pd.DataFrame, mentions: pd.DataFrame, evidence: p
 
 
 def articles(articles: pd.DataFrame, sentences: pd.DataFrame, mentions: pd.DataFrame,
-             target: str) -> pd.DataFrame:
+             target: str, band: float = NEUTRAL_BAND) -> pd.DataFrame:
     """One row per article: metadata, size, and the overall stance toward the target.
 
     The overall stance is the mean stance of the sentences that refer to the target, with
@@ -278,7 +291,7 @@ def articles(articles: pd.DataFrame, sentences: pd.DataFrame, mentions: pd.DataF
         mean = _nanmean(on_target) if len(on_target) else np.nan
         rows.append((article_id, int(words[a:b].sum()), b - a,
                      target_mentions.get(article_id, 0), len(on_target), mean, float(low[g]),
-                     float(high[g]), stance_label(mean) if len(on_target) else "",
+                     float(high[g]), stance_label(mean, band) if len(on_target) else "",
                      _nanmean(sentiment[a:b])))
     table = pd.DataFrame(rows, columns=["article_id"] + ARTICLE_SCORE_COLUMNS)
     return meta.merge(table, on="article_id", how="left").sort_values("article_id").reset_index(drop=True)

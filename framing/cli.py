@@ -85,14 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "train-stance-model",
         help="train the learned stance model on a stance corpus (data/stance format)",
-        description="Fit the unit and sentence stance models on DIR's train split (C by grouped "
-        "cross-validation, the neutral band on dev) and write them as a .npz file (no pickle). "
-        "The same data gives the same bytes. Not yet used by `framing score`.",
+        description="Fit the unit and sentence stance models on DIR's train split plus the train "
+        "and dev units of the folders DIR/extra_training.txt names (C by grouped cross-validation, "
+        "the neutral class's offset on DIR's dev split) and write them as a .npz file (no pickle). "
+        "The same data gives the same bytes: `framing train-stance-model data/stance` rebuilds the "
+        "model `framing score` uses.",
     )
     p.add_argument("corpus_dir", type=Path, help="a stance corpus folder, e.g. data/stance")
     p.add_argument("--extra", type=Path, action="append", default=[],
-                   help="another stance corpus whose gold units are added to training (repeatable)")
-    p.add_argument("--out", type=Path, required=True, help="where to write the model .npz")
+                   help="another stance corpus whose train and dev gold units are added to training (repeatable)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="where to write the model .npz (default: the package's stance_model.npz)")
     p.set_defaults(func=_cmd_train_stance)
 
     p = sub.add_parser(
@@ -147,12 +150,18 @@ def _cmd_train(args) -> None:
 
 
 def _cmd_train_stance(args) -> None:
-    from .stance_model import train
+    from .stance_model import DEFAULT_PATH, train
 
+    if not args.corpus_dir.is_dir():
+        raise FileNotFoundError(f"{args.corpus_dir}: no such folder")
     model, report = train(args.corpus_dir, extra=args.extra)
-    model.save(args.out)
-    print(f"C={report['C']} band={report['band']} dev_macro_f1={report['dev_macro_f1_by_band'][report['band']]:.3f}")
-    print(f"wrote {args.out}")
+    out = args.out or DEFAULT_PATH
+    model.save(out)
+    sources = ", ".join(f"{k} {v}" for k, v in report["sources"].items())
+    print(f"units: {sources}; C={report['C']} neutral_offset={report['neutral_offset']} "
+          f"article_band={report['article_band']} "
+          f"dev_macro_f1={report['dev_macro_f1']:.3f}")
+    print(f"wrote {out}")
 
 
 def _cmd_evaluate(args) -> None:

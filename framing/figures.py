@@ -232,12 +232,13 @@ def heatmap(values: pd.DataFrame, labels: pd.DataFrame | None = None, *, divergi
 
 def interval_plot(scores: pd.DataFrame, *, ax=None, group: str = "article", item: str = "country",
                   label_of=None, group_label_of=None, n: str | None = "target_sentences",
-                  xlabel: str = "stance toward Russia (−1 against … +1 favour), 95% interval"):
+                  xlabel: str = "stance toward Russia (−1 against … +1 favour), 95% interval",
+                  band: float = 0.2):
     """Stance with its 95% interval, one row per ``item``, under a bold heading per ``group``.
 
     ``scores`` needs columns ``group, item, stance, stance_low, stance_high, stance_label``
     (and ``n``, whose value is written at the right of each row, if given). Rows keep
-    the order of ``scores``.
+    the order of ``scores``. The grey zone is the neutral ``band``.
     """
     ax = ax or plt.gca()
     rows = scores.reset_index(drop=True)
@@ -258,7 +259,7 @@ def interval_plot(scores: pd.DataFrame, *, ax=None, group: str = "article", item
         y += 1
     positions = -np.asarray(positions, dtype=float)
     colours = [STANCE_COLOURS.get(label, "#7F7F7F") for label in rows["stance_label"]]
-    ax.axvspan(-0.2, 0.2, color="#F2F2F2", zorder=0, linewidth=0)
+    ax.axvspan(-band, band, color="#F2F2F2", zorder=0, linewidth=0)
     ax.axvline(0, color="#333333", linewidth=0.8, zorder=1)
     ax.hlines(positions, rows["stance_low"], rows["stance_high"], color=colours, linewidth=2.2, zorder=2)
     ax.scatter(rows["stance"], positions, color=colours, zorder=3, s=26)

@@ -88,10 +88,11 @@ class Result:
 
 
 def analyze(corpus: pd.DataFrame | str | Path, target: str = "RUS", model=None,
-            matcher: countries.CountryMatcher | None = None) -> Result:
+            matcher: countries.CountryMatcher | None = None, stance_model=None) -> Result:
     """Score a corpus (a path or a DataFrame from :func:`framing.corpus.load_corpus`).
 
-    Returns a :class:`Result` whose DataFrames are ``sentences``, ``mentions``,
+    ``model`` is the target-sentiment model, ``stance_model`` the stance model (default:
+    the shipped ones). Returns a :class:`Result` whose DataFrames are ``sentences``, ``mentions``,
     ``evidence`` (sentence x co-mentioned country, with cues), ``scores`` (article x
     country), ``articles`` (one row per article, metadata included) and ``cues`` (every
     cue found in a target sentence, with its offsets and contribution).
@@ -99,7 +100,13 @@ def analyze(corpus: pd.DataFrame | str | Path, target: str = "RUS", model=None,
     articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
     target = countries.resolve_code(target)
     sentences, mentions = find_mentions(articles, matcher)
-    sentences, evidence, cue_rows = stance.score(sentences, mentions, target, model=model)
-    scores = aggregate.article_country(sentences, mentions, evidence, target)
-    article_table = aggregate.articles(articles, sentences, mentions, target)
+    if stance_model is None:
+        from .stance_model import default_model
+
+        stance_model = default_model()
+    sentences, evidence, cue_rows = stance.score(sentences, mentions, target, model=model,
+                                                 stance_model=stance_model)
+    band = stance_model.article_band
+    scores = aggregate.article_country(sentences, mentions, evidence, target, band)
+    article_table = aggregate.articles(articles, sentences, mentions, target, band)
     return Result(target, article_table, sentences, mentions, evidence, scores, cue_rows)

@@ -180,19 +180,32 @@ def strongest_cells(result, per_article: int = 1, min_sentences: int = 2) -> pd.
 
 
 def evidence_table(result, cells: pd.DataFrame, max_sentences: int = 3) -> pd.DataFrame:
-    """The strongest evidence sentences behind each cell: text, stance and the cues found."""
+    """The strongest evidence sentences behind each cell: text, the unit's stance toward the
+    target in its dealings with the cell's country, why (the features that pushed it most)
+    and the cues found."""
     sentences = result.sentences.set_index(["article_id", "sentence_id"])
+    units = result.evidence.set_index(["article_id", "sentence_id", "country"])
     labels = article_labels(result.articles)
     rows = []
     for _, cell in cells.iterrows():
         ids = [int(i) for i in str(cell["evidence"]).split(";") if i][:max_sentences]
         for sid in ids:
             sentence = sentences.loc[(cell["article_id"], sid)]
+            unit = units.loc[(cell["article_id"], sid, cell["country"])]
             rows.append({"article": labels[cell["article_id"]], "country": country_name(cell["country"]),
                          "cell stance": round(float(cell["stance"]), 2), "sentence": sid,
-                         "sentence stance": round(float(sentence["stance"]), 2),
-                         "text": sentence["text"], "cues": sentence["cues"] or "(none: model only)"})
+                         "stance": round(float(unit["stance"]), 2), "text": sentence["text"],
+                         "why": unit["why"], "cues": sentence["cues"] or "(none)"})
     return pd.DataFrame(rows)
+
+
+def article_band() -> float:
+    """The neutral band of article and article x country stances: |stance| below it is
+    neutral (the shipped stance model's ``article_band``, picked on the stance corpus's dev
+    article labels)."""
+    from .stance_model import default_model
+
+    return default_model().article_band
 
 
 def stance_finding(result) -> str:

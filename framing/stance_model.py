@@ -26,17 +26,19 @@ not yet used by ``framing score``, whose stance is still the cue formula of
 
 from __future__ import annotations
 
+import bisect
 import io
 import math
 import re
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["SENTENCE_FEATURES", "UNIT_FEATURES", "StanceModel", "sentence_features", "train", "unit_features",
-           "unit_table"]
+__all__ = ["SENTENCE_FEATURES", "UNIT_FEATURES", "StanceModel", "default_model",
+           "sentence_features", "train", "unit_details", "unit_features", "unit_table"]
 
 CLASSES = ("against", "neutral", "favour")
 
@@ -59,11 +61,9 @@ UNIT_FEATURES = {
     "countries": "number of countries in the sentence",
     "distance": "words between target and country",
     "country_first": "country named before the target",
-    "coordinated": "target and country joined by 'and'",
     "question": "question",
     "headline": "headline or fragment",
-    "target_sentiment_strength": "strength of the target-sentiment polarity",
-    "tone_strength": "strength of the tone",
+    "scare_quotes": "words in scare quotes",
     "direct_interaction": "an interaction between target and country",
     "sentiment_if_direct": "target-sentiment polarity where target and country interact",
     "sentiment_if_near": "target-sentiment polarity, country named close to the target",
@@ -74,16 +74,12 @@ SENTENCE_FEATURES = {
     "cues_against": "frame cues against the target",
     "cues_favour": "frame cues in the target's favour",
     "cue_reversed": "cues reversed (negated, rejected, scare quotes)",
-    "target_acts": "target acts (interaction)",
-    "target_acted_on": "target acted on (interaction)",
-    "others_act": "other interactions",
-    "negated_interaction": "negated interaction involving the target",
     "countries": "number of countries in the sentence",
     "question": "question",
     "headline": "headline or fragment",
+    "scare_quotes": "words in scare quotes",
 }
 _WORD = re.compile(r"\w+")
-_COORD = re.compile(r"^\s*(?:,|and|,\s*and|&)\s*$", re.IGNORECASE)
 
 
 def _cue_parts(hits) -> tuple[float, float, float, float]:
@@ -94,6 +90,22 @@ def _cue_parts(hits) -> tuple[float, float, float, float]:
     return against, favour, float(reversed_), float(other)
 
 
+@lru_cache(maxsize=4)
+def _word_starts(text: str) -> list[int]:
+    return [m.start() for m in _WORD.finditer(text)]
+
+
+#: one to three words in quotes, inside a sentence ("its 'friendship' loans", the "support"
+#: it offered): the writer keeps the quoted word at a distance
+_SCARE = re.compile(r"(?<![\w])(?:'|‘|\"|“)(?=\w)([\w’'-]+(?: [\w’'-]+){0,2})(?<=\w)(?:'|’|\"|”)(?![\w])")
+
+
+@lru_cache(maxsize=4)
+def _scare_quotes(text: str) -> float:
+    return float(len(_SCARE.findall(text)))
+
+
+@lru_cache(maxsize=4)
 def _shape(text: str) -> tuple[float, float]:
     stripped = text.rstrip("\"'”’» )")
     return float(stripped.endswith("?")), float(not stripped.endswith((".", "!", "?", "…")))
@@ -126,19 +138,20 @@ def unit_features(text: str, spans, target: str, country: str, ts: float, tone: 
         if i.negated and target in (i.actor, i.patient):
             negated += 1.0
     t_spans = [s for s in spans if s[2] == target]
-    c_spans = [s for s in spans if s[2] == country]
+    c_spans = sorted(s for s in spans if s[2] == country)
     countries = len({s[2] for s in spans})
     distance = 0.0
-    country_first = coordinated = 0.0
+    country_first = 0.0
     if t_spans and c_spans:
+        words = _word_starts(text)
+        c_starts = [b[0] for b in c_spans]
         gaps = []
         for a in t_spans:
-            for b in c_spans:
+            # only the nearest country mention on each side of this target mention
+            k = bisect.bisect_left(c_starts, a[0])
+            for b in c_spans[max(k - 1, 0):k + 1]:
                 lo, hi = (a, b) if a[0] < b[0] else (b, a)
-                between = text[lo[1]:hi[0]]
-                gaps.append(len(_WORD.findall(between)))
-                if _COORD.match(between):
-                    coordinated = 1.0
+                gaps.append(bisect.bisect_left(words, hi[0]) - bisect.bisect_left(words, lo[1]))
         distance = min(gaps)
         country_first = float(c_spans[0][0] < t_spans[0][0])
     question, headline = _shape(text)
@@ -147,26 +160,59 @@ def unit_features(text: str, spans, target: str, country: str, ts: float, tone: 
     near = math.exp(-distance / 5.0) if t_spans and c_spans else 0.0
     return [ts, tone, against, favour, reversed_, other_agent, t_on_c, t_else, c_on_t, c_else, third, none,
             negated, float(backdrop), math.log(max(countries, 1)), min(distance, 30.0) / 10.0, country_first,
-            coordinated, question, headline, abs(ts), abs(tone), direct, ts * (direct > 0), ts * near]
+            question, headline, _scare_quotes(text), direct, ts * (direct > 0), ts * near]
 
 
-def sentence_features(text: str, spans, target: str, ts: float, tone: float, hits, interactions) -> list[float]:
-    """The sentence model's feature values (in :data:`SENTENCE_FEATURES` order)."""
+def _quote(texts) -> str:
+    seen = list(dict.fromkeys(" ".join(t.split()) for t in texts))
+    return ", ".join(f"“{t}”" for t in seen[:3])
+
+
+_CUE_KEYS = {"cues_against", "cues_favour", "cue_reversed"}
+
+
+def unit_details(target: str, country: str, hits, interactions, wanted=None) -> dict:
+    """The words behind a unit's cue and interaction features, for :meth:`StanceModel.explain`
+    (only those in ``wanted``, if given)."""
+    wanted = set(UNIT_FEATURES) if wanted is None else set(wanted)
+    out = {}
+    if wanted & _CUE_KEYS:
+        for key, texts in (("cues_against", [h.text for h in hits if h.value < 0]),
+                           ("cues_favour", [h.text for h in hits if h.value > 0]),
+                           ("cue_reversed", [f"{h.text} [{h.modifier}]" for h in hits if h.modifier and
+                                             any(k in h.modifier for k in ("negated", "rejected", "scare"))])):
+            if texts and key in wanted:
+                out[key] = _quote(texts)
+    if wanted - _CUE_KEYS and interactions:
+        roles: dict = {}
+        for i in interactions:
+            if i.actor == target:
+                key = "target_acts_on_country" if i.patient == country else "target_acts_elsewhere"
+            elif i.actor == country:
+                key = "country_acts_on_target" if i.patient == target else "country_acts_elsewhere"
+            elif i.actor is None:
+                key = "unattributed_interaction"
+            else:
+                key = "third_party_acts"
+            roles.setdefault(key, []).append(("not " if i.negated else "") + i.text)
+            if i.actor in (target, country) and i.patient in (target, country):
+                roles.setdefault("direct_interaction", []).append(i.text)
+                roles.setdefault("sentiment_if_direct", []).append(i.text)
+            if i.negated and target in (i.actor, i.patient):
+                roles.setdefault("negated_interaction", []).append(i.text)
+        out.update({k: _quote(v) for k, v in roles.items() if k in wanted})
+    return out
+
+
+def sentence_features(text: str, spans, target: str, ts: float, tone: float, hits) -> list[float]:
+    """The sentence model's feature values (in :data:`SENTENCE_FEATURES` order): the
+    signals every sentence naming the target has already (target sentiment, tone, cues)
+    and its shape; interactions are read for units only."""
     against, favour, reversed_, _ = _cue_parts(hits)
-    acts = acted_on = others = negated = 0.0
-    for i in interactions:
-        if i.actor == target:
-            acts += i.weight
-        elif i.patient == target:
-            acted_on += i.weight
-        else:
-            others += i.weight
-        if i.negated and target in (i.actor, i.patient):
-            negated += 1.0
     question, headline = _shape(text)
     ts = 0.0 if ts != ts else ts
-    return [ts, tone, against, favour, reversed_, acts, acted_on, others, negated,
-            math.log(max(len({s[2] for s in spans}), 1)), question, headline]
+    return [ts, tone, against, favour, reversed_, math.log(max(len({s[2] for s in spans}), 1)), question,
+            headline, _scare_quotes(text)]
 
 
 # ---------------------------------------------------------------------------- estimator
@@ -175,13 +221,12 @@ def sentence_features(text: str, spans, target: str, ts: float, tone: float, hit
 class _Linear:
     """A standardised multinomial logistic regression as plain arrays."""
 
-    def __init__(self, names, mean, scale, coef, intercept, band):
+    def __init__(self, names, mean, scale, coef, intercept):
         self.names = list(names)
         self.mean = np.asarray(mean, dtype=float)
         self.scale = np.asarray(scale, dtype=float)
         self.coef = np.asarray(coef, dtype=float)          # (3, n_features): against, neutral, favour
         self.intercept = np.asarray(intercept, dtype=float)
-        self.band = float(band)
 
     def _z(self, X):
         return (np.asarray(X, dtype=float).reshape(-1, len(self.names)) - self.mean) / self.scale
@@ -193,23 +238,27 @@ class _Linear:
         return e / e.sum(axis=1, keepdims=True)
 
     def contributions(self, X) -> np.ndarray:
-        """Per feature, its push on favour over against (in logit units)."""
-        return self._z(X) * (self.coef[2] - self.coef[0])
+        """Per feature, its push on favour over against (in logit units), measured from the
+        feature's zero (no cue, no interaction, neutral polarity), so that an absent
+        feature contributes nothing; the intercepts and the means absorb the rest."""
+        return np.asarray(X, dtype=float).reshape(-1, len(self.names)) / self.scale * (self.coef[2] - self.coef[0])
 
 
 class StanceModel:
     """The unit and sentence models, with fit / predict_proba / explain / save / load."""
 
-    def __init__(self, C: float = 1.0, random_state: int = 0, band: float | None = None):
+    def __init__(self, C: float = 1.0, random_state: int = 0):
         self.C = C
         self.random_state = random_state
-        self.band = band
+        self.neutral_offset = 0.0
+        #: |mean stance| below this labels an article or article x country pair neutral
+        self.article_band = 0.2
         self.unit: _Linear | None = None
         self.sentence: _Linear | None = None
 
     # scikit-learn estimator conventions
     def get_params(self, deep=True):
-        return {"C": self.C, "random_state": self.random_state, "band": self.band}
+        return {"C": self.C, "random_state": self.random_state}
 
     def _fit_one(self, X, y, names, sample_weight=None) -> _Linear:
         from sklearn.linear_model import LogisticRegression
@@ -222,12 +271,13 @@ class StanceModel:
                                  random_state=self.random_state)
         clf.fit((X - mean) / scale, np.asarray(y), sample_weight=sample_weight)
         order = [list(clf.classes_).index(c) for c in CLASSES]
-        return _Linear(names, mean, scale, clf.coef_[order], clf.intercept_[order], self.band or 0.2)
+        return _Linear(names, mean, scale, clf.coef_[order], clf.intercept_[order])
 
-    def fit(self, X_unit, y_unit, X_sentence, y_sentence) -> "StanceModel":
-        """Fit both models; ``y`` are class names (against / neutral / favour)."""
-        self.unit = self._fit_one(X_unit, y_unit, UNIT_FEATURES)
-        self.sentence = self._fit_one(X_sentence, y_sentence, SENTENCE_FEATURES)
+    def fit(self, X_unit, y_unit, X_sentence, y_sentence, w_unit=None, w_sentence=None) -> "StanceModel":
+        """Fit both models; ``y`` are class names (against / neutral / favour), ``w`` optional
+        sample weights."""
+        self.unit = self._fit_one(X_unit, y_unit, UNIT_FEATURES, w_unit)
+        self.sentence = self._fit_one(X_sentence, y_sentence, SENTENCE_FEATURES, w_sentence)
         return self
 
     def stance(self, X, kind: str = "unit") -> np.ndarray:
@@ -237,15 +287,35 @@ class StanceModel:
     def predict_proba(self, X, kind: str = "unit") -> np.ndarray:
         return getattr(self, kind).predict_proba(X)
 
-    def explain(self, X, kind: str = "unit", top: int = 3) -> list[str]:
-        """The ``top`` features that pushed each row's stance most, with signed contributions."""
+    def explain(self, X, kind: str = "unit", top: int = 3, details=None) -> list[str]:
+        """The ``top`` features that pushed each row's stance most, with signed contributions
+        (in logit units of favour over against), e.g. ``frame cues against the target
+        (“abandoned”) -1.21; target-sentiment model polarity -0.40``. ``details`` gives the
+        words behind a feature, shown in brackets: per row a dict feature name -> words, or
+        a function ``(row, names) -> dict`` asked only for the features shown."""
         model = getattr(self, kind)
         C = model.contributions(X)
+        if not len(C):
+            return []
         labels = UNIT_FEATURES if kind == "unit" else SENTENCE_FEATURES
+        names = [labels[n] for n in model.names]
+        order = np.argsort(-np.abs(C), axis=1, kind="stable")[:, :top]
+        values = np.take_along_axis(C, order, axis=1)
+        shown = np.abs(values) >= 0.05
         out = []
-        for row in C:
-            order = np.argsort(-np.abs(row), kind="stable")[:top]
-            out.append("; ".join(f"{labels[model.names[k]]} {row[k]:+.2f}" for k in order if abs(row[k]) >= 0.05))
+        for i, (ks, vs, keep) in enumerate(zip(order.tolist(), values.tolist(), shown.tolist())):
+            ks = [k for k, ok in zip(ks, keep) if ok]
+            if details is None:
+                found = {}
+            elif callable(details):
+                found = details(i, [model.names[k] for k in ks]) if ks else {}
+            else:
+                found = details[i]
+            parts = []
+            for k, v in zip(ks, vs):
+                words = found.get(model.names[k])
+                parts.append(f"{names[k]} ({words}) {v:+.2f}" if words else f"{names[k]} {v:+.2f}")
+            out.append("; ".join(parts))
         return out
 
     # storage: plain arrays in an npz, written deterministically
@@ -254,9 +324,8 @@ class StanceModel:
         for kind in ("unit", "sentence"):
             m = getattr(self, kind)
             arrays.update({f"{kind}_names": np.array(m.names), f"{kind}_mean": m.mean, f"{kind}_scale": m.scale,
-                           f"{kind}_coef": m.coef, f"{kind}_intercept": m.intercept,
-                           f"{kind}_band": np.array([m.band])})
-        arrays["params"] = np.array([self.C, float(self.random_state)])
+                           f"{kind}_coef": m.coef, f"{kind}_intercept": m.intercept})
+        arrays["params"] = np.array([self.C, float(self.random_state), self.neutral_offset, self.article_band])
         _save_npz(path, arrays)
 
     @classmethod
@@ -265,14 +334,14 @@ class StanceModel:
             model = cls(C=float(z["params"][0]), random_state=int(z["params"][1]))
             for kind in ("unit", "sentence"):
                 setattr(model, kind, _Linear([str(n) for n in z[f"{kind}_names"]], z[f"{kind}_mean"],
-                                             z[f"{kind}_scale"], z[f"{kind}_coef"], z[f"{kind}_intercept"],
-                                             float(z[f"{kind}_band"][0])))
+                                             z[f"{kind}_scale"], z[f"{kind}_coef"], z[f"{kind}_intercept"]))
+            model.neutral_offset = float(z["params"][2])
+            model.article_band = float(z["params"][3])
         expected = {"unit": list(UNIT_FEATURES), "sentence": list(SENTENCE_FEATURES)}
         for kind, names in expected.items():
             if getattr(model, kind).names != names:
                 raise ValueError(f"{path}: a stance model for other features ({kind}); retrain it with "
                                  "`framing train-stance-model`")
-        model.band = model.unit.band
         return model
 
 
@@ -321,11 +390,68 @@ def feature_tables(corpus, gold: pd.DataFrame, splits=("train",)):
     return U, S
 
 
-def train(corpus_dir, extra=(), C: float | None = None, random_state: int = 0) -> tuple[StanceModel, dict]:
-    """Fit the stance model on ``corpus_dir``'s train split (plus ``extra`` stance corpora's
-    gold units, all splits); choose C by 5-fold article-grouped CV on train and the neutral
-    band on dev. Returns the model and a report of the choices."""
+DEFAULT_PATH = Path(__file__).parent / "data" / "stance_model.npz"
+#: the command that rebuilds the shipped model byte for byte
+RETRAIN_COMMAND = "framing train-stance-model data/stance"
+
+
+@lru_cache(maxsize=1)
+def default_model() -> StanceModel:
+    """The shipped stance model (``framing/data/stance_model.npz``), loaded once."""
+    return StanceModel.load(DEFAULT_PATH)
+
+
+def extra_corpora(corpus_dir) -> list[tuple[Path, float]]:
+    """The further labelled folders a stance corpus names in its ``extra_training.txt``, with
+    their weights: one ``path [weight=W]`` per line, the path relative to the corpus, ``#``
+    starts a comment. Their ``train`` and ``dev`` gold units join the training data, each
+    counted W times (default 1); their other splits are never read."""
+    listing = Path(corpus_dir) / "extra_training.txt"
+    if not listing.is_file():
+        return []
+    out = []
+    for row, line in enumerate(listing.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, _, weight = line.partition(" weight=")
+        path = (listing.parent / name.strip()).resolve()
+        if not path.is_dir():
+            raise FileNotFoundError(f"{listing}:{row}: {name.strip()!r} is not a folder")
+        try:
+            weight = float(weight) if weight else 1.0
+        except ValueError:
+            raise ValueError(f"{listing}:{row}: weight {weight!r} is not a number") from None
+        out.append((path, weight))
+    return out
+
+
+def _extra_tables(path):
+    from .labels import load_stance_corpus
+
+    more = load_stance_corpus(path)
+    splits = tuple(s for s in ("train", "dev") if s in set(more.articles["split"]))
+    if not splits:
+        return None
+    return feature_tables(more, more.gold_units(), splits)
+
+
+def _macro_f1(truth, stance, band=0.2) -> float:
     from sklearn.metrics import f1_score
+
+    label = np.where(stance <= -band, "against", np.where(stance >= band, "favour", "neutral"))
+    return float(f1_score(truth, label, average="macro", labels=list(CLASSES)))
+
+
+def train(corpus_dir, extra=(), C: float | None = None, random_state: int = 0) -> tuple[StanceModel, dict]:
+    """Fit the stance model on ``corpus_dir``'s train split, plus the train and dev gold
+    units of the folders in its ``extra_training.txt`` and of ``extra``; choose C by 5-fold
+    article-grouped CV and the neutral class's offset on ``corpus_dir``'s dev split.
+
+    The label band is fixed (``framing.stance.NEUTRAL_BAND``, 0.2); what is tuned on dev is
+    an offset added to the neutral logit of both models, the grid value that gives the best
+    dev macro-F1 of the unit model (ties: the smallest offset). The test split is never
+    read. Returns the model and a report of the choices."""
     from sklearn.model_selection import GroupKFold
 
     from .labels import load_stance_corpus
@@ -333,15 +459,22 @@ def train(corpus_dir, extra=(), C: float | None = None, random_state: int = 0) -
     corpus = load_stance_corpus(corpus_dir)
     gold = corpus.gold_units()
     U, S = feature_tables(corpus, gold, ("train",))
-    Ud, Sd = feature_tables(corpus, gold, ("dev",))
-    for path in extra:
-        more = load_stance_corpus(path)
-        mu, ms = feature_tables(more, more.gold_units(), tuple(sorted(set(more.articles["split"]))))
-        U = pd.concat([U, mu], ignore_index=True)
-        S = pd.concat([S, ms], ignore_index=True)
+    Ud, _ = feature_tables(corpus, gold, ("dev",))
+    sources = {"train": len(U)}
+    U, S = U.assign(weight=1.0), S.assign(weight=1.0)
+    for path, weight in [*extra_corpora(corpus_dir), *((Path(p), 1.0) for p in extra)]:
+        tables = _extra_tables(path)
+        if tables is None:
+            continue
+        mu, ms = tables
+        sources[Path(path).name] = len(mu)
+        U = pd.concat([U, mu.assign(article_id="extra:" + mu["article_id"].astype(str), weight=weight)],
+                      ignore_index=True)
+        S = pd.concat([S, ms.assign(weight=weight)], ignore_index=True)
     xu, yu = U[list(UNIT_FEATURES)].to_numpy(float), U["stance"].map(_class).to_numpy()
     xs, ys = S[list(SENTENCE_FEATURES)].to_numpy(float), S["stance"].map(_class).to_numpy()
-    report = {"train_units": len(U), "train_sentences": len(S), "dev_units": len(Ud)}
+    wu, ws = U["weight"].to_numpy(float), S["weight"].to_numpy(float)
+    report = {"train_units": len(U), "train_sentences": len(S), "dev_units": len(Ud), "sources": sources}
     if C is None:
         scores = {}
         folds = list(GroupKFold(n_splits=5).split(xu, yu, U["article_id"]))
@@ -349,25 +482,73 @@ def train(corpus_dir, extra=(), C: float | None = None, random_state: int = 0) -
             preds = np.empty(len(yu), dtype=object)
             for tr, te in folds:
                 m = StanceModel(C=c, random_state=random_state)
-                m.unit = m._fit_one(xu[tr], yu[tr], UNIT_FEATURES)
+                m.unit = m._fit_one(xu[tr], yu[tr], UNIT_FEATURES, wu[tr])
                 P = m.unit.predict_proba(xu[te])
                 preds[te] = np.array(CLASSES)[P.argmax(axis=1)]
-            scores[c] = f1_score(yu, preds.astype(str), average="macro")
+            scores[c] = _macro_f1_labels(yu, preds.astype(str))
         C = max(scores, key=lambda c: (round(scores[c], 4), -c))
         report["cv_macro_f1"] = scores
-    model = StanceModel(C=C, random_state=random_state).fit(xu, yu, xs, ys)
-    # the neutral band: |stance| below it is neutral; picked on dev for macro-F1
-    stance = model.stance(Ud[list(UNIT_FEATURES)].to_numpy(float))
+    model = StanceModel(C=C, random_state=random_state).fit(xu, yu, xs, ys, wu, ws)
+    xd = Ud[list(UNIT_FEATURES)].to_numpy(float)
     truth = Ud["stance"].map(_class).to_numpy()
-    bands = {}
-    for band in np.round(np.arange(0.05, 0.55, 0.05), 2):
-        label = np.where(stance <= -band, "against", np.where(stance >= band, "favour", "neutral"))
-        bands[float(band)] = f1_score(truth, label, average="macro")
-    best = max(bands, key=lambda b: (round(bands[b], 4), -b))
-    model.band = best
-    model.unit.band = model.sentence.band = best
-    report.update(C=C, band=best, dev_macro_f1_by_band=bands)
+    base = model.unit.intercept.copy()
+    offsets = {}
+    for offset in np.round(np.arange(-2.0, 2.01, 0.1), 1):
+        model.unit.intercept = base + np.array([0.0, offset, 0.0])
+        offsets[float(offset)] = _macro_f1(truth, model.stance(xd))
+    best = max(offsets, key=lambda o: (round(offsets[o], 4), -abs(o)))
+    model.unit.intercept = base + np.array([0.0, best, 0.0])
+    model.sentence.intercept = model.sentence.intercept + np.array([0.0, best, 0.0])
+    model.neutral_offset = best
+    report.update(C=C, neutral_offset=best, dev_macro_f1=offsets[best], dev_macro_f1_by_offset=offsets)
+    # the article band: a mean over many sentences is nearer 0 than a sentence's stance;
+    # picked on the dev split's article labels (overall and per country), like the offset
+    # the dev article labels of the corpus and of its extra folders (the seeds' real news)
+    truth, means = _dev_article_means(corpus, model)
+    for path, _ in extra_corpora(corpus_dir):
+        more = load_stance_corpus(path)
+        t, m = _dev_article_means(more, model)
+        truth, means = np.concatenate([truth, t]), np.concatenate([means, m])
+    grid = np.round(np.arange(0.02, 0.41, 0.02), 2)
+    raw = np.array([_macro_f1(truth, means, b) for b in grid])
+    # smoothed over neighbouring bands: a few hundred labels make the raw curve jagged
+    smooth = np.convolve(np.pad(raw, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    bands = dict(zip(grid.tolist(), smooth.round(4).tolist()))
+    model.article_band = max(bands, key=lambda b: (bands[b], -abs(b - 0.2)))
+    report.update(article_band=model.article_band, dev_article_macro_f1=bands[model.article_band],
+                  dev_article_labels=len(truth))
     return model, report
+
+
+def _dev_article_means(corpus, model) -> tuple[np.ndarray, np.ndarray]:
+    """Gold article labels of the dev split (overall and per country) and the model's mean
+    stance for each: mean sentence stance over the target's sentences, mean unit stance
+    over the sentences naming target and country."""
+    arts = corpus.articles[corpus.articles["split"] == "dev"]
+    labels = corpus.article_labels[corpus.article_labels["coder"] == "gold"]
+    truth, means = [], []
+    for target in sorted(set(";".join(arts["targets"]).split(";"))):
+        sub = arts[arts["targets"].str.split(";").map(lambda t: target in t)]
+        frame = pd.DataFrame({"article_id": sub["id"].to_numpy(), "text": sub["text"].to_numpy()})
+        units, sents = unit_table(frame, target)
+        overall = pd.Series(model.stance(sents[list(SENTENCE_FEATURES)].to_numpy(float), "sentence")
+                            if len(sents) else [], dtype=float).groupby(sents["article_id"].to_numpy()).mean()
+        pair = pd.Series(model.stance(units[list(UNIT_FEATURES)].to_numpy(float)) if len(units) else [],
+                         dtype=float).groupby([units["article_id"].to_numpy(), units["country"].to_numpy()]).mean()
+        for row in labels[(labels["target"] == target) & labels["article_id"].isin(sub["id"])].itertuples():
+            country = row.country if isinstance(row.country, str) and row.country else ""
+            value = overall.get(row.article_id) if not country else pair.get((row.article_id, country))
+            if value is None or value != value:
+                continue
+            truth.append(_class(int(row.stance)))
+            means.append(float(value))
+    return np.array(truth), np.array(means)
+
+
+def _macro_f1_labels(truth, labels) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(truth, labels, average="macro", labels=list(CLASSES)))
 
 
 def unit_table(articles: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.DataFrame]:

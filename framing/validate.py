@@ -6,7 +6,7 @@ per (sentence, country) or (article, country) pair. These functions line the sys
 numbers up with them and compute the agreement:
 
 * the system's label of a pair is the stance label of its number (``|stance| < 0.2`` is
-  neutral); a pair the system does not score (it does not see the target in the
+  neutral for a sentence; an article's band is the stance model's ``article_band``); a pair the system does not score (it does not see the target in the
   sentence) counts as **neutral**, the system's stance as missing (0 in the Spearman);
 * macro-F1 is over the classes that occur in the hand labels or the system labels, so a
   split without any favour label is not penalised for a class nobody used;
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .stance import STANCE_LABELS, stance_label
+from .stance import NEUTRAL_BAND, STANCE_LABELS, stance_label
 
 PAIR_KEYS = ["article_id", "sentence_id", "country"]
 
@@ -76,8 +76,8 @@ def _corpus_labels(path: Path, kind: str) -> pd.DataFrame:
     return gold.astype({"score": str}).reset_index(drop=True)
 
 
-def _system_label(stance: pd.Series) -> pd.Series:
-    return stance.map(lambda v: "neutral" if pd.isna(v) else stance_label(float(v)))
+def _system_label(stance: pd.Series, band: float = NEUTRAL_BAND) -> pd.Series:
+    return stance.map(lambda v: "neutral" if pd.isna(v) else stance_label(float(v), band))
 
 
 def sentence_agreement(result, labels) -> pd.DataFrame:
@@ -106,12 +106,18 @@ def sentence_agreement(result, labels) -> pd.DataFrame:
     return out
 
 
-def article_agreement(result, labels) -> pd.DataFrame:
+def article_agreement(result, labels, band: float | None = None) -> pd.DataFrame:
     """The hand-labelled (article, country) pairs with the system's stance and label.
 
     Country ``*`` is the article's overall stance (``result.articles``); any other
-    country is the article x country score (``result.scores``), NaN if not scored.
+    country is the article x country score (``result.scores``), NaN if not scored. The
+    label uses ``band`` (default: the shipped stance model's ``article_band``, as
+    ``framing score`` does).
     """
+    if band is None:
+        from .stance_model import default_model
+
+        band = default_model().article_band
     labels = read_labels(labels, kind="articles")
     overall = result.articles.set_index("article_id")["stance"]
     cells = result.scores.set_index(["article_id", "country"])["stance"]
@@ -123,7 +129,7 @@ def article_agreement(result, labels) -> pd.DataFrame:
             values.append(cells.get((article_id, country), np.nan))
     out = labels.copy()
     out["system_stance"] = np.asarray(values, dtype=float)
-    out["system_label"] = _system_label(out["system_stance"]).to_numpy()
+    out["system_label"] = _system_label(out["system_stance"], band).to_numpy()
     return out
 
 
@@ -222,3 +228,195 @@ def newsmtsc_scores(path, model=None) -> pd.DataFrame | None:
     table.loc["macro"] = [np.nan, np.nan, result["macro_f1"], result["n"]]
     table.attrs.update(accuracy=result["accuracy"], macro_f1=result["macro_f1"], n=result["n"])
     return table
+
+
+# ------------------------------------------------------------------ the stance corpus
+
+#: the targets and topics that only the test split has (``docs/stance_corpus.md``)
+HELD_OUT_TARGETS = ("IND", "TUR")
+HELD_OUT_TOPICS = ("espionage_interference", "migration_culture")
+#: the systems compared on the stance corpus: the stance model and three baselines
+SYSTEMS = {
+    "stance model": "P(favour) - P(against) of framing/data/stance_model.npz",
+    "cue formula": "framing 0.x: tanh(cue_sum + 0.25 x target sentiment), backdrop x 0.1",
+    "target sentiment alone": "the NewsMTSC-trained target-sentiment model's polarity",
+    "VADER co-occurrence": "the VADER tone of the sentences that name both countries",
+}
+_SYSTEM_COLUMNS = {"stance model": "model", "cue formula": "cue", "target sentiment alone": "target_sentiment",
+                   "VADER co-occurrence": "vader"}
+
+
+def stance_corpus_units(corpus_dir, splits=("test",), stance_model=None) -> pd.DataFrame:
+    """Every unit of a stance corpus's ``splits`` with its gold, writer and reader codes and
+    the four systems' values.
+
+    One row per (article, sentence, target, country): ``gold, writer, reader`` (-2..2),
+    ``model, cue, target_sentiment, vader`` (the values of :data:`SYSTEMS`), the article's
+    ``genre, topic, split`` and the gold row's phenomenon ``tags``."""
+    from .labels import load_stance_corpus
+    from .pipeline import find_mentions
+    from .stance import BACKDROP_WEIGHT, combine, features
+    from .stance_model import UNIT_FEATURES, default_model
+
+    stance_model = stance_model or default_model()
+    corpus = load_stance_corpus(corpus_dir)
+    arts = corpus.articles[corpus.articles["split"].isin(splits)]
+    rows = []
+    for target in sorted(set(";".join(arts["targets"]).split(";")) - {""}):
+        sub = arts[arts["targets"].str.split(";").map(lambda t: target in t)]
+        frame = pd.DataFrame({"article_id": sub["id"].to_numpy(), "text": sub["text"].to_numpy()})
+        sentences, mentions = find_mentions(frame)
+        f = features(sentences, mentions, target)
+        s = f["sentences"]
+        pos = np.asarray(f["unit_pos"], dtype=int)
+        X = np.asarray(f["unit_rows"], dtype=float).reshape(-1, len(UNIT_FEATURES))
+        ts = s["target_sentiment"].to_numpy(dtype=float)
+        rows.append(pd.DataFrame({
+            "article_id": s["article_id"].to_numpy()[pos], "sentence_id": s["sentence_id"].to_numpy()[pos],
+            "target": target, "country": f["unit_country"],
+            "model": stance_model.stance(X) if len(X) else np.array([]),
+            "cue": [combine(f["cue_sum"][p], ts[p]) * (BACKDROP_WEIGHT if b else 1.0)
+                    for p, b in zip(pos.tolist(), f["unit_backdrop"])],
+            "target_sentiment": np.nan_to_num(ts[pos]),
+            "vader": s["sentiment"].to_numpy(dtype=float)[pos]}))
+    systems = pd.concat(rows, ignore_index=True)
+    keys = ["article_id", "sentence_id", "target", "country"]
+    codes = corpus.units.pivot_table(index=keys, columns="coder", values="stance", aggfunc="first")
+    codes = codes[["gold", "writer", "reader"]].reset_index()
+    gold = corpus.gold_units()[keys + ["genre", "topic", "split", "tags"]]
+    return codes.merge(gold, on=keys).merge(systems, on=keys, how="inner")
+
+
+def _classes(values, band: float) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    return np.where(values <= -band, "against", np.where(values >= band, "favour", "neutral"))
+
+
+def _code_class(codes) -> np.ndarray:
+    codes = np.asarray(codes, dtype=float)
+    return np.where(codes < 0, "against", np.where(codes > 0, "favour", "neutral"))
+
+
+def best_band(truth_codes, values, grid=np.round(np.arange(0.05, 0.55, 0.05), 2)) -> float:
+    """The neutral band that gives ``values`` their best macro-F1 against ``truth_codes``
+    (used for the baselines, on dev only)."""
+    from sklearn.metrics import f1_score
+
+    truth = _code_class(truth_codes)
+    scores = {float(b): f1_score(truth, _classes(values, b), average="macro", labels=list(STANCE_LABELS))
+              for b in grid}
+    return max(scores, key=lambda b: (round(scores[b], 4), -b))
+
+
+def _agreement(truth_codes, classes, values=None) -> dict:
+    """macro-F1, nominal alpha and (with ``values``) Spearman of classes against codes."""
+    from scipy.stats import spearmanr
+    from sklearn.metrics import f1_score
+
+    from .agreement import alpha
+
+    truth = _code_class(truth_codes)
+    to_num = {"against": -1.0, "neutral": 0.0, "favour": 1.0}
+    matrix = np.vstack([np.sign(np.asarray(truth_codes, dtype=float)), [to_num[c] for c in classes]])
+    out = {"n": len(truth), "macro_f1": float(f1_score(truth, classes, average="macro", labels=list(STANCE_LABELS))),
+           "alpha": alpha(matrix, "nominal")}
+    if values is not None:
+        out["spearman"] = float(spearmanr(truth_codes, values)[0]) if np.ptp(values) > 0 else np.nan
+    return out
+
+
+def stance_corpus_report(test: pd.DataFrame, bands: dict, min_units: int = 30) -> pd.DataFrame:
+    """Agreement with the gold of each system and of the coders, overall and per group.
+
+    ``test``: :func:`stance_corpus_units`; ``bands``: the neutral band of each system
+    column (chosen on dev). One row per (group, value): ``units``, then per system
+    ``<system> F1`` / ``alpha`` / ``rho``, and the coders' ceiling (``coders F1`` and
+    ``coders alpha``: the reader's codes against the writer's, both before adjudication).
+    Groups with fewer than ``min_units`` units are left out."""
+    test = test.assign(held_out_target=np.where(test["target"].isin(HELD_OUT_TARGETS), "held-out target",
+                                                 "seen target"),
+                       held_out_topic=np.where(test["topic"].isin(HELD_OUT_TOPICS), test["topic"], ""))
+    groups = [("all", "", test)]
+    for column, name in (("held_out_target", "targets"), ("target", "target"),
+                         ("held_out_topic", "held-out topic"), ("genre", "genre")):
+        for value, sub in test.groupby(column, sort=True):
+            if value != "":
+                groups.append((name, value, sub))
+    tags = test.assign(tag=test["tags"].fillna("").str.split(";")).explode("tag")
+    for value, sub in tags.groupby("tag", sort=True):
+        if value:
+            groups.append(("phenomenon", value, sub))
+    rows = []
+    for group, value, sub in groups:
+        if len(sub) < min_units:
+            continue
+        row = {"group": group, "value": value, "units": len(sub)}
+        for name, column in _SYSTEM_COLUMNS.items():
+            m = _agreement(sub["gold"], _classes(sub[column], bands[column]), sub[column])
+            row.update({f"{name} F1": m["macro_f1"], f"{name} alpha": m["alpha"], f"{name} rho": m["spearman"]})
+        both = sub.dropna(subset=["writer", "reader"])
+        m = _agreement(both["writer"], _code_class(both["reader"]))
+        row.update({"coders F1": m["macro_f1"], "coders alpha": m["alpha"]})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def stance_corpus_pairs(units: pd.DataFrame, corpus_dir) -> pd.DataFrame:
+    """Article x country level: the gold article label of each (article, target, country)
+    beside each system's mean over the pair's units, and the two coders' article codes."""
+    from .labels import load_stance_corpus
+
+    corpus = load_stance_corpus(corpus_dir)
+    keys = ["article_id", "target", "country"]
+    means = units.groupby(keys)[list(_SYSTEM_COLUMNS.values())].mean().reset_index()
+    labels = corpus.article_labels[corpus.article_labels["country"].fillna("") != ""]
+    codes = labels.pivot_table(index=keys, columns="coder", values="stance", aggfunc="first")
+    codes = codes[["gold", "writer", "reader"]].reset_index()
+    return codes.merge(means, on=keys, how="inner")
+
+
+def stance_pairs_report(pairs: pd.DataFrame, bands: dict) -> pd.DataFrame:
+    """Article x country agreement of each system and of the coders with the gold (the
+    measure real news is judged by): ``direction`` is the share of pairs whose gold has a
+    direction (against or favour) that the system labels the same way; ``rho`` the
+    Spearman between gold code and value; macro-F1 and nominal alpha over all pairs."""
+    rows = []
+    directional = pairs["gold"] != 0
+    for name, column in [*_SYSTEM_COLUMNS.items(), ("coders", "reader")]:
+        if column == "reader":
+            sub = pairs.dropna(subset=["writer", "reader"])
+            classes, values, truth = _code_class(sub["reader"]), sub["reader"], sub["writer"]
+            direction = float((classes[(sub["writer"] != 0).to_numpy()] ==
+                               _code_class(sub["writer"][sub["writer"] != 0])).mean())
+        else:
+            classes, values, truth = _classes(pairs[column], bands[column]), pairs[column], pairs["gold"]
+            direction = float((classes[directional.to_numpy()] == _code_class(pairs["gold"][directional])).mean())
+        m = _agreement(truth, classes, values)
+        rows.append({"system": name, "pairs": m["n"], "direction": direction, "rho": m["spearman"],
+                     "macro_f1": m["macro_f1"], "alpha": m["alpha"]})
+    return pd.DataFrame(rows).set_index("system")
+
+
+def stance_corpus_validation(corpus_dir, split: str = "test", stance_model=None) -> dict:
+    """Everything the validation of the stance model reports, on ``split`` (``docs/stance_model.md``).
+
+    The baselines' neutral bands (target sentiment alone, VADER) are the best on the dev
+    split, for units and for article x country pairs; the stance model uses its own
+    (:data:`framing.stance.NEUTRAL_BAND` for units, its ``article_band`` for pairs) and the
+    cue formula its 0.2. Returns ``units`` and ``pairs`` (the rows), ``report`` (units, per
+    group), ``pairs_report`` and ``bands``."""
+    from .stance import NEUTRAL_BAND
+    from .stance_model import default_model
+
+    stance_model = stance_model or default_model()
+    dev = stance_corpus_units(corpus_dir, ("dev",), stance_model)
+    dev_pairs = stance_corpus_pairs(dev, corpus_dir)
+    bands = {"model": NEUTRAL_BAND, "cue": NEUTRAL_BAND}
+    pair_bands = {"model": stance_model.article_band, "cue": NEUTRAL_BAND}
+    for column in ("target_sentiment", "vader"):
+        bands[column] = best_band(dev["gold"], dev[column])
+        pair_bands[column] = best_band(dev_pairs["gold"], dev_pairs[column])
+    units = dev if split == "dev" else stance_corpus_units(corpus_dir, (split,), stance_model)
+    pairs = dev_pairs if split == "dev" else stance_corpus_pairs(units, corpus_dir)
+    return {"units": units, "pairs": pairs, "report": stance_corpus_report(units, bands),
+            "pairs_report": stance_pairs_report(pairs, pair_bands), "bands": bands, "pair_bands": pair_bands}

@@ -49,6 +49,9 @@ def _plain_article_country(sentences, mentions, evidence, target):
         return top.groupby(keys, sort=False)["sentence_id"].agg(lambda ids: ";".join(map(str, ids)))
 
     table["evidence"] = strongest(evidence).reindex(table.index).fillna("") if len(evidence) else ""
+    links = {key: set(group["link"]) if "link" in group else {"named"} for key, group in grouped}
+    table["link"] = pd.Series(["no shared sentence" if n == 0 else "named" if "named" in links[key] else "anaphora"
+                               for key, n in zip(table.index, table["target_sentences"])], index=table.index, dtype=str)
     scores = table.reset_index()
     scores["target_sentences"] = scores["target_sentences"].astype("int64")
     scores["mentions"] = scores["mentions"].astype("int64")

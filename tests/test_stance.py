@@ -178,3 +178,48 @@ def test_sentence_tone_is_vader():
     values = tone.sentence_tone(["This is wonderful and great.", "This is horrible.", "A table."])
     assert values[0] > 0.5 and values[1] < -0.5 and values[2] == 0
     assert np.all(np.abs(values) <= 1)
+
+
+# ------------------------------------------------------------------ the stance model in score
+
+
+def _analyze(texts, target="RUS"):
+    from framing.pipeline import analyze
+
+    return analyze(pd.DataFrame({"article_id": [f"a{i}" for i in range(len(texts))], "text": texts}), target)
+
+
+def test_every_evidence_row_says_why():
+    result = _analyze(["Russia abandoned Syria when the rebels advanced. Moscow delivered wheat to Cuba."])
+    ev = result.evidence.set_index("country")
+    assert ev.loc["SYR", "stance_label"] == "against"
+    assert "“abandoned”" in ev.loc["SYR", "why"]
+    assert ev.loc["CUB", "stance"] > 0
+    assert "“delivered”" in ev.loc["CUB", "why"] or "“delivered wheat to”" in ev.loc["CUB", "why"]
+    assert (result.evidence["why"] != "").all()
+    assert (result.evidence["link"] == "named").all()
+
+
+def test_a_pronoun_after_a_target_subject_links_a_country():
+    result = _analyze(["Russia has kept its bases on the coast. It abandoned Armenia when Azerbaijan attacked."])
+    ev = result.evidence
+    linked = ev[ev["link"] == "anaphora"].set_index("country")
+    assert set(linked.index) == {"ARM", "AZE"}
+    assert linked.loc["ARM", "stance"] < 0
+    scores = result.scores.set_index("country")
+    assert scores.loc["ARM", "link"] == "anaphora"
+    assert scores.loc["ARM", "target_sentences"] == 1
+
+
+def test_no_anaphora_when_the_target_was_not_the_subject():
+    result = _analyze(["Sanctions on Russia have widened. It abandoned Armenia when Azerbaijan attacked."])
+    assert result.evidence.empty
+    assert (result.scores["link"] == "no shared sentence").all()
+    assert result.scores["stance"].isna().all()
+
+
+def test_no_anaphora_for_a_country_already_named_beside_the_target():
+    result = _analyze(["Russia armed Armenia for decades. It abandoned Armenia when Azerbaijan attacked."])
+    ev = result.evidence
+    assert set(ev.loc[ev["link"] == "anaphora", "country"]) == {"AZE"}
+    assert set(ev.loc[ev["link"] == "named", "country"]) == {"ARM"}

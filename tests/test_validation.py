@@ -1,8 +1,9 @@
 """Agreement of the system with a human reader's hand labels (docs/labels.md, docs/codebook.md).
 
-The thresholds are the values measured on 2026-11-22 with the packaged model and cue
-lexicon (`python -m pytest tests/test_validation.py -s` prints them), rounded down to two
-decimals. They are regression guards, not goals: a change to the method that lowers
+The thresholds are the values measured on 2026-11-29 with the packaged target-sentiment
+and stance models (`python -m pytest tests/test_validation.py -s` prints them), rounded
+down to two decimals. The seeds' dev articles (000-002) are part of the stance model's
+training data; the held-out ones (003, 004) and the composed sentences are not. They are regression guards, not goals: a change to the method that lowers
 agreement fails here, and the README and notebook 05 must then be updated with the new
 numbers. "dev" labels were looked at while building the cues; "heldout" ones were not.
 """
@@ -47,17 +48,17 @@ def test_labels_still_match_the_sentence_split(sentences):
     assert sentences["country_found"].all()
 
 
-@pytest.mark.parametrize("split, macro_f1, spearman", [("dev", 0.80, 0.74), ("heldout", None, 0.33)])
+@pytest.mark.parametrize("split, macro_f1, spearman", [("dev", 0.73, 0.71), ("heldout", None, 0.20)])
 def test_sentence_agreement(sentences, split, macro_f1, spearman):
     m = _metrics(sentences[sentences["split"] == split], f"sentences {split}")
     if macro_f1 is not None:
         assert m["macro_f1"] >= macro_f1
     else:  # the held-out seed articles have no favour label: accuracy is the fair summary
-        assert m["accuracy"] >= 0.68
+        assert m["accuracy"] >= 0.54
     assert m["spearman"] >= spearman
 
 
-@pytest.mark.parametrize("split, accuracy, spearman", [("dev", 0.85, 0.89), ("heldout", 1.0, None)])
+@pytest.mark.parametrize("split, accuracy, spearman", [("dev", 0.81, 0.70), ("heldout", 0.92, None)])
 def test_article_agreement(articles, split, accuracy, spearman):
     m = _metrics(articles[articles["split"] == split], f"articles {split}")
     assert m["accuracy"] >= accuracy
@@ -65,7 +66,7 @@ def test_article_agreement(articles, split, accuracy, spearman):
         assert m["spearman"] >= spearman
 
 
-@pytest.mark.parametrize("split, macro_f1, spearman", [("dev", 0.82, 0.86), ("heldout", 0.56, 0.37)])
+@pytest.mark.parametrize("split, macro_f1, spearman", [("dev", 0.54, 0.71), ("heldout", 0.66, 0.45)])
 def test_composed_sentences_about_other_countries(composed, split, macro_f1, spearman):
     assert composed["target_found"].all() and composed["country_found"].all()
     m = _metrics(composed[composed["split"] == split], f"composed {split}")
