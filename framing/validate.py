@@ -318,7 +318,8 @@ def _agreement(truth_codes, classes, values=None) -> dict:
     truth = _code_class(truth_codes)
     to_num = {"against": -1.0, "neutral": 0.0, "favour": 1.0}
     matrix = np.vstack([np.sign(np.asarray(truth_codes, dtype=float)), [to_num[c] for c in classes]])
-    out = {"n": len(truth), "macro_f1": float(f1_score(truth, classes, average="macro", labels=list(STANCE_LABELS))),
+    present = [c for c in STANCE_LABELS if c in set(truth) | set(classes)]  # as agreement_metrics
+    out = {"n": len(truth), "macro_f1": float(f1_score(truth, classes, average="macro", labels=present)),
            "alpha": alpha(matrix, "nominal")}
     if values is not None:
         out["spearman"] = float(spearmanr(truth_codes, values)[0]) if np.ptp(values) > 0 else np.nan
