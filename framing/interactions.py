@@ -16,8 +16,8 @@ sentence and its country mentions, who acts on whom:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 from importlib import resources
 
 import pandas as pd
@@ -31,11 +31,13 @@ _NEGATED = re.compile(
     r"(?:\bnot|\bno|\bnever|n['’]t|\bwithout|\bfailed to|\brefused to|\bdeclined to|\bstopped short of|"
     r"\bnor|\bhas yet to|\bhave yet to|\bunwilling to|\bunable to)(?:\s+[\w'’-]+){0,3}\s+\Z",
     re.IGNORECASE)
+#: substrings one of which every negator of _NEGATED contains: a cheap test that rules it out
+_NEGATION_HINTS = ("no", "never", "n't", "n’t", "without", "failed to", "refused to", "declined to", "stopped short of",
+                   "yet to", "unwilling to", "unable to")
 _BREAK = re.compile(r"[,;:()]|\bbut\b|\byet\b|\bwhile\b|\bwhich\b|\bthat\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Interaction:
+class Interaction(NamedTuple):
     """One interaction phrase found in a sentence, with the countries on each side."""
 
     start: int
@@ -104,13 +106,16 @@ class InteractionLexicon:
                     elif s_start >= end and s_start < right_start:
                         right, right_start = code, s_start
                 actor, patient = (left, right) if side == "before" else (right, left)
+            negated = False
             head = text[max(0, start - 60):start]
-            cut = None
-            for cut in _BREAK.finditer(head):
-                pass
-            if cut is not None:
-                head = head[cut.end():]
-            negated = bool(head) and _NEGATED.search(head) is not None
+            lowered = head.lower()
+            if any(hint in lowered for hint in _NEGATION_HINTS):  # else _NEGATED cannot match
+                cut = None
+                for cut in _BREAK.finditer(head):
+                    pass
+                if cut is not None:
+                    head = head[cut.end():]
+                negated = bool(head) and _NEGATED.search(head) is not None
             out.append(Interaction(start, end, m.group(), category, -weight if negated else weight,
                                    actor, patient, negated))
         return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 
 import numpy as np
 import pandas as pd
@@ -105,10 +106,11 @@ def features(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model
     their :data:`framing.stance_model.SENTENCE_FEATURES` values), plus ``cue_sum`` per position
     (the hand-weighted cue total, kept for the cue lexicon's own stance). With
     ``model_rows=False`` the interactions and feature rows are skipped (``unit_rows`` and
-    ``sent_rows`` stay empty).
+    ``sent_rows``, 2-D float arrays, have no rows).
     """
     from .interactions import default_interactions
-    from .stance_model import sentence_features, unit_details, unit_features
+    from .stance_model import (SENTENCE_FEATURES, UNIT_FEATURES, sentence_features, sentence_shared, unit_details,
+                               unit_features)
 
     lexicon = lexicon or default_lexicon()
     interactions = (interactions or default_interactions()) if model_rows else None
@@ -129,8 +131,9 @@ def features(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model
     starts = sentences["start"].tolist()
     tones = sentences["sentiment"].to_numpy()
     model_values = sentences["target_sentiment"].to_numpy()
-    unit_pos, unit_country, unit_rows, unit_backdrop, unit_context = [], [], [], [], []
-    sent_pos, sent_rows = [], []
+    # feature rows as flat float arrays: no per-row list for the garbage collector to track
+    unit_pos, unit_country, unit_rows, unit_backdrop, context = [], [], array("d"), [], {}
+    sent_pos, sent_rows = [], array("d")
     for pos in np.flatnonzero(on_target).tolist():
         key = (article_ids[pos], sentence_ids[pos])
         sentence_spans = spans.get(pos, ())
@@ -146,8 +149,11 @@ def features(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model
         if model_rows:
             ts, tone = float(model_values[pos]), float(tones[pos])
             sent_pos.append(pos)
-            sent_rows.append(sentence_features(text, sentence_spans, target, ts, tone, hits))
+            shared = sentence_shared(text, sentence_spans, target, hits)
+            sent_rows.extend(sentence_features(text, sentence_spans, target, ts, tone, hits, shared))
             found = interactions.find(text, sentence_spans) if others else ()
+            if others:
+                context[pos] = (hits, found)
         backdrop = (backdrop_countries(text, sentence_spans, target, hits)
                     if others and len({c for _, _, c in sentence_spans}) > 1 else set())
         for country in others:
@@ -155,14 +161,16 @@ def features(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model
             unit_country.append(country)
             unit_backdrop.append(country in backdrop)
             if model_rows:
-                unit_rows.append(unit_features(text, sentence_spans, target, country, ts, tone, hits, found,
-                                               country in backdrop))
-                unit_context.append((country, hits, found))
+                unit_rows.extend(unit_features(text, sentence_spans, target, country, ts, tone, hits, found,
+                                               country in backdrop, shared))
     sentences["cues"] = cue_text
     return {"sentences": sentences, "cue_rows": cue_rows, "cue_sum": cue_sum,
-            "unit_pos": unit_pos, "unit_country": unit_country, "unit_rows": unit_rows,
-            "unit_backdrop": unit_backdrop, "sent_pos": sent_pos, "sent_rows": sent_rows,
-            "unit_details": lambda i, names: unit_details(target, *unit_context[i], names)}
+            "unit_pos": unit_pos, "unit_country": unit_country,
+            "unit_rows": np.frombuffer(unit_rows, dtype=float).reshape(len(unit_pos) if model_rows else 0,
+                                                                        len(UNIT_FEATURES)),
+            "unit_backdrop": unit_backdrop, "sent_pos": sent_pos,
+            "sent_rows": np.frombuffer(sent_rows, dtype=float).reshape(len(sent_pos), len(SENTENCE_FEATURES)),
+            "unit_details": lambda i, names: unit_details(target, unit_country[i], *context[unit_pos[i]], names)}
 
 
 def score(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model=None,
@@ -186,7 +194,7 @@ def score(sentences: pd.DataFrame, mentions: pd.DataFrame, target: str, model=No
     stance = np.full(len(sentences), np.nan)
     why = np.full(len(sentences), "", dtype=object)
     if f["sent_pos"]:
-        X = np.asarray(f["sent_rows"], dtype=float)
+        X = f["sent_rows"]
         stance[f["sent_pos"]] = stance_model.stance(X, "sentence")
         why[f["sent_pos"]] = stance_model.explain(X, "sentence")  # the words are in ``cues``
     sentences.insert(sentences.columns.get_loc("cues"), "stance", stance)
@@ -211,8 +219,8 @@ def _evidence(sentences: pd.DataFrame, f: dict, stance_model, link: str) -> pd.D
                                                "sentiment"]].copy()
     evidence.insert(2, "country", f["unit_country"])
     evidence.insert(3, "link", link)
-    if f["unit_rows"]:
-        X = np.asarray(f["unit_rows"], dtype=float)
+    if len(f["unit_rows"]):
+        X = f["unit_rows"]
         evidence["stance"] = stance_model.stance(X)
         evidence["why"] = stance_model.explain(X, details=f["unit_details"])
     else:

@@ -18,10 +18,9 @@ stance is its standardised value times the difference of the favour and against
 coefficients, so :meth:`StanceModel.explain` lists the features that pushed a stance most.
 
 The model is stored as plain arrays in an ``.npz`` (no pickle), written with fixed zip
-timestamps so that ``framing train-stance-model data/stance --out FILE`` gives the same
-bytes on every run. Status (2026-11-28): trained and evaluated on the corpus's dev split,
-not yet used by ``framing score``, whose stance is still the cue formula of
-:mod:`framing.stance` (see ``docs/stance_model.md``).
+timestamps so that ``framing train-stance-model data/stance`` gives the same bytes on
+every run; the shipped one is ``framing/data/stance_model.npz`` and :mod:`framing.stance`
+scores with it. Training, choices and validation: ``docs/stance_model.md``.
 """
 
 from __future__ import annotations
@@ -83,11 +82,27 @@ _WORD = re.compile(r"\w+")
 
 
 def _cue_parts(hits) -> tuple[float, float, float, float]:
-    against = sum(h.value for h in hits if h.value < 0)
-    favour = sum(h.value for h in hits if h.value > 0)
-    reversed_ = sum(1 for h in hits if h.modifier and any(k in h.modifier for k in ("negated", "rejected", "scare")))
-    other = sum(1 for h in hits if h.modifier.startswith("done by"))
-    return against, favour, float(reversed_), float(other)
+    against = favour = reversed_ = other = 0.0
+    for h in hits:
+        value, modifier = h.value, h.modifier
+        if value < 0:
+            against += value
+        elif value > 0:
+            favour += value
+        if modifier:
+            if "negated" in modifier or "rejected" in modifier or "scare" in modifier:
+                reversed_ += 1.0
+            if modifier.startswith("done by"):
+                other += 1.0
+    return against, favour, reversed_, other
+
+
+def sentence_shared(text: str, spans, target: str, hits) -> tuple:
+    """What every unit of a sentence shares, computed once per sentence: the cue parts, the
+    target's mentions, log(number of countries), question, headline, scare quotes."""
+    question, headline = _shape(text)
+    return (_cue_parts(hits), [s for s in spans if s[2] == target], math.log(max(len({s[2] for s in spans}), 1)),
+            question, headline, _scare_quotes(text))
 
 
 @lru_cache(maxsize=4)
@@ -112,13 +127,16 @@ def _shape(text: str) -> tuple[float, float]:
 
 
 def unit_features(text: str, spans, target: str, country: str, ts: float, tone: float, hits,
-                  interactions, backdrop: bool) -> list[float]:
+                  interactions, backdrop: bool, shared=None) -> list[float]:
     """The unit model's feature values (in :data:`UNIT_FEATURES` order) for one unit.
 
     ``spans``: the sentence's mentions ``(start, end, iso3)``; ``hits``: its cue hits;
-    ``interactions``: its :class:`framing.interactions.Interaction` list.
+    ``interactions``: its :class:`framing.interactions.Interaction` list; ``shared``:
+    :func:`sentence_shared` of the sentence, if already computed.
     """
-    against, favour, reversed_, other_agent = _cue_parts(hits)
+    if shared is None:
+        shared = sentence_shared(text, spans, target, hits)
+    (against, favour, reversed_, other_agent), t_spans, log_countries, question, headline, scare = shared
     t_on_c = t_else = c_on_t = c_else = third = none = negated = 0.0
     for i in interactions:
         if i.actor == target:
@@ -137,9 +155,7 @@ def unit_features(text: str, spans, target: str, country: str, ts: float, tone: 
             third += i.weight
         if i.negated and target in (i.actor, i.patient):
             negated += 1.0
-    t_spans = [s for s in spans if s[2] == target]
     c_spans = sorted(s for s in spans if s[2] == country)
-    countries = len({s[2] for s in spans})
     distance = 0.0
     country_first = 0.0
     if t_spans and c_spans:
@@ -154,13 +170,12 @@ def unit_features(text: str, spans, target: str, country: str, ts: float, tone: 
                 gaps.append(bisect.bisect_left(words, hi[0]) - bisect.bisect_left(words, lo[1]))
         distance = min(gaps)
         country_first = float(c_spans[0][0] < t_spans[0][0])
-    question, headline = _shape(text)
     ts = 0.0 if ts != ts else ts
     direct = abs(t_on_c) + abs(c_on_t)
     near = math.exp(-distance / 5.0) if t_spans and c_spans else 0.0
     return [ts, tone, against, favour, reversed_, other_agent, t_on_c, t_else, c_on_t, c_else, third, none,
-            negated, float(backdrop), math.log(max(countries, 1)), min(distance, 30.0) / 10.0, country_first,
-            question, headline, _scare_quotes(text), direct, ts * (direct > 0), ts * near]
+            negated, float(backdrop), log_countries, min(distance, 30.0) / 10.0, country_first,
+            question, headline, scare, direct, ts * (direct > 0), ts * near]
 
 
 def _quote(texts) -> str:
@@ -168,51 +183,51 @@ def _quote(texts) -> str:
     return ", ".join(f"“{t}”" for t in seen[:3])
 
 
-_CUE_KEYS = {"cues_against", "cues_favour", "cue_reversed"}
+def _role(i, target: str, country: str) -> str:
+    """Which interaction feature of a unit an interaction counts in."""
+    if i.actor == target:
+        return "target_acts_on_country" if i.patient == country else "target_acts_elsewhere"
+    if i.actor == country:
+        return "country_acts_on_target" if i.patient == target else "country_acts_elsewhere"
+    return "unattributed_interaction" if i.actor is None else "third_party_acts"
 
 
 def unit_details(target: str, country: str, hits, interactions, wanted=None) -> dict:
     """The words behind a unit's cue and interaction features, for :meth:`StanceModel.explain`
     (only those in ``wanted``, if given)."""
-    wanted = set(UNIT_FEATURES) if wanted is None else set(wanted)
     out = {}
-    if wanted & _CUE_KEYS:
-        for key, texts in (("cues_against", [h.text for h in hits if h.value < 0]),
-                           ("cues_favour", [h.text for h in hits if h.value > 0]),
-                           ("cue_reversed", [f"{h.text} [{h.modifier}]" for h in hits if h.modifier and
-                                             any(k in h.modifier for k in ("negated", "rejected", "scare"))])):
-            if texts and key in wanted:
-                out[key] = _quote(texts)
-    if wanted - _CUE_KEYS and interactions:
-        roles: dict = {}
-        for i in interactions:
-            if i.actor == target:
-                key = "target_acts_on_country" if i.patient == country else "target_acts_elsewhere"
-            elif i.actor == country:
-                key = "country_acts_on_target" if i.patient == target else "country_acts_elsewhere"
-            elif i.actor is None:
-                key = "unattributed_interaction"
-            else:
-                key = "third_party_acts"
-            roles.setdefault(key, []).append(("not " if i.negated else "") + i.text)
-            if i.actor in (target, country) and i.patient in (target, country):
-                roles.setdefault("direct_interaction", []).append(i.text)
-                roles.setdefault("sentiment_if_direct", []).append(i.text)
-            if i.negated and target in (i.actor, i.patient):
-                roles.setdefault("negated_interaction", []).append(i.text)
-        out.update({k: _quote(v) for k, v in roles.items() if k in wanted})
+    for name in (UNIT_FEATURES if wanted is None else wanted):
+        if name == "cues_against":
+            texts = [h.text for h in hits if h.value < 0]
+        elif name == "cues_favour":
+            texts = [h.text for h in hits if h.value > 0]
+        elif name == "cue_reversed":
+            texts = [f"{h.text} [{h.modifier}]" for h in hits if h.modifier and
+                     ("negated" in h.modifier or "rejected" in h.modifier or "scare" in h.modifier)]
+        elif not interactions:
+            continue
+        elif name in ("direct_interaction", "sentiment_if_direct"):
+            texts = [i.text for i in interactions if i.actor in (target, country) and i.patient in (target, country)]
+        elif name == "negated_interaction":
+            texts = [i.text for i in interactions if i.negated and target in (i.actor, i.patient)]
+        elif name.endswith(("_acts_on_country", "_acts_elsewhere", "_acts_on_target", "_interaction", "_acts")):
+            texts = [("not " if i.negated else "") + i.text for i in interactions if _role(i, target, country) == name]
+        else:
+            continue
+        if texts:
+            out[name] = _quote(texts)
     return out
 
 
-def sentence_features(text: str, spans, target: str, ts: float, tone: float, hits) -> list[float]:
+def sentence_features(text: str, spans, target: str, ts: float, tone: float, hits, shared=None) -> list[float]:
     """The sentence model's feature values (in :data:`SENTENCE_FEATURES` order): the
     signals every sentence naming the target has already (target sentiment, tone, cues)
     and its shape; interactions are read for units only."""
-    against, favour, reversed_, _ = _cue_parts(hits)
-    question, headline = _shape(text)
+    if shared is None:
+        shared = sentence_shared(text, spans, target, hits)
+    (against, favour, reversed_, _), _, log_countries, question, headline, scare = shared
     ts = 0.0 if ts != ts else ts
-    return [ts, tone, against, favour, reversed_, math.log(max(len({s[2] for s in spans}), 1)), question,
-            headline, _scare_quotes(text)]
+    return [ts, tone, against, favour, reversed_, log_countries, question, headline, scare]
 
 
 # ---------------------------------------------------------------------------- estimator
@@ -301,19 +316,22 @@ class StanceModel:
         names = [labels[n] for n in model.names]
         order = np.argsort(-np.abs(C), axis=1, kind="stable")[:, :top]
         values = np.take_along_axis(C, order, axis=1)
-        shown = np.abs(values) >= 0.05
+        order[np.abs(values) < 0.05] = -1  # too small to show
         out = []
-        for i, (ks, vs, keep) in enumerate(zip(order.tolist(), values.tolist(), shown.tolist())):
-            ks = [k for k, ok in zip(ks, keep) if ok]
+        asks = callable(details)
+        for i, (ks, vs) in enumerate(zip(order.tolist(), values.tolist())):
             if details is None:
-                found = {}
-            elif callable(details):
-                found = details(i, [model.names[k] for k in ks]) if ks else {}
+                found = None
+            elif asks:
+                wanted = [model.names[k] for k in ks if k >= 0]
+                found = details(i, wanted) if wanted else None
             else:
                 found = details[i]
             parts = []
             for k, v in zip(ks, vs):
-                words = found.get(model.names[k])
+                if k < 0:
+                    continue
+                words = found.get(model.names[k]) if found else None
                 parts.append(f"{names[k]} ({words}) {v:+.2f}" if words else f"{names[k]} {v:+.2f}")
             out.append("; ".join(parts))
         return out
@@ -562,8 +580,7 @@ def unit_table(articles: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Da
     f = features(sentences, mentions, target)
     s = f["sentences"]
     aid, sid = s["article_id"].to_numpy(), s["sentence_id"].to_numpy()
-    units = pd.DataFrame(f["unit_rows"], columns=list(UNIT_FEATURES)) if f["unit_rows"] else \
-        pd.DataFrame(columns=list(UNIT_FEATURES))
+    units = pd.DataFrame(f["unit_rows"], columns=list(UNIT_FEATURES))
     units.insert(0, "country", f["unit_country"])
     units.insert(0, "sentence_id", sid[f["unit_pos"]])
     units.insert(0, "article_id", aid[f["unit_pos"]])
