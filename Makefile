@@ -27,9 +27,9 @@ figures: results
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## JupyterLab on the project.
+## JupyterLab on the project (with --allow-root when run as root, as in many containers).
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 ## Throughput and memory against the obvious pipeline (by hand; not part of `make test`).
 bench: $(STAMP)
