@@ -112,7 +112,8 @@ def _word_starts(text: str) -> list[int]:
 
 #: one to three words in quotes, inside a sentence ("its 'friendship' loans", the "support"
 #: it offered): the writer keeps the quoted word at a distance
-_SCARE = re.compile(r"(?<![\w])(?:'|‘|\"|“)(?=\w)([\w’'-]+(?: [\w’'-]+){0,2})(?<=\w)(?:'|’|\"|”)(?![\w])")
+#: (the opening quote comes first in the pattern so that the engine can skip to it)
+_SCARE = re.compile(r"['‘\"“](?<!\w['‘\"“])(?=\w)([\w’'-]+(?: [\w’'-]+){0,2})(?<=\w)(?:'|’|\"|”)(?![\w])")
 
 
 @lru_cache(maxsize=4)
