@@ -23,11 +23,25 @@ def _add_corpus_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "corpus",
         type=Path,
-        help="a folder of .txt articles (with an optional metadata.csv), or a .jsonl / .csv "
-        "file with 'id' and 'text' columns",
+        help="a folder of .txt articles, subfolders included (id: the path without .txt, e.g. "
+        "Reuters/a), with an optional metadata.csv; or a .jsonl / .csv / .parquet file with 'id' "
+        "and 'text' columns",
     )
     parser.add_argument("--out", type=Path, required=True, help="output folder for the CSVs")
     parser.add_argument("--encoding", default="utf-8", help="text encoding of the corpus (default utf-8)")
+    parser.add_argument(
+        "--wrapped", choices=["auto", "yes", "no"], default="auto",
+        help="hard-wrapped text (lines broken at 70-80 characters): 'yes' joins the lines within "
+        "each paragraph (blank lines separate paragraphs) before sentences are split, 'no' keeps "
+        "every line break as a sentence end, 'auto' (default) joins only articles that look "
+        "wrapped (most lines 40-100 characters long and not ending a sentence)",
+    )
+    parser.add_argument(
+        "--folder-meta", metavar="NAME", default=None,
+        help="for a folder corpus: fill the metadata column NAME with the first-level subfolder "
+        "of each article (e.g. --folder-meta outlet: Reuters/a.txt -> outlet=Reuters; empty at "
+        "the top level); a non-empty value in metadata.csv wins",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,7 +129,8 @@ def _cmd_mentions(args) -> None:
     from .output import write_tables
     from .pipeline import find_mentions
 
-    articles = load_corpus(args.corpus, encoding=args.encoding)
+    articles = load_corpus(args.corpus, encoding=args.encoding, wrapped=args.wrapped,
+                           folder_meta=args.folder_meta)
     sentences, mentions = find_mentions(articles)
     write_tables(args.out, {"sentences": sentences, "mentions": mentions})
     _summary(f"{len(articles)} articles, {len(sentences)} sentences, {len(mentions)} mentions -> {args.out}",
@@ -129,7 +144,8 @@ def _cmd_score(args) -> None:
         raise ValueError(f"--jobs must be at least 1, not {args.jobs}")
     summary = score_corpus(args.corpus, args.out, args.target, jobs=args.jobs, engine=args.engine,
                            scheduler=args.scheduler, encoding=args.encoding,
-                           batch_size=args.batch_size or BATCH_SIZE, progress=args.progress)
+                           batch_size=args.batch_size or BATCH_SIZE, progress=args.progress,
+                           wrapped=args.wrapped, folder_meta=args.folder_meta)
     message = (f"{summary.articles} articles, {summary.rows['sentences']} sentences, "
                f"{summary.rows['evidence']} evidence rows, target {summary.target} -> {summary.out}")
     if summary.skipped:

@@ -2,8 +2,12 @@
 
 Four inputs are accepted:
 
-* a folder of ``.txt`` files (one article each, the id is the file stem), with an
-  optional ``metadata.csv`` holding an ``id`` column and any metadata columns;
+* a folder of ``.txt`` files (one article each), searched recursively: the id is the
+  file's path relative to the folder without ``.txt``, with ``/`` between folders
+  (``a.txt`` -> ``a``, ``Reuters/b.txt`` -> ``Reuters/b``), with an optional
+  ``metadata.csv`` at the root holding an ``id`` column and any metadata columns. Files
+  that are not read (other extensions, hidden files and folders) are counted in one
+  :class:`SkippedFilesWarning`;
 * a JSON Lines file (``.jsonl``), one article per line, with ``id`` and ``text``;
 * a CSV file (``.csv``) with ``id`` and ``text`` columns;
 * a Parquet file (``.parquet``) with ``id`` and ``text`` columns, read in row batches.
@@ -12,6 +16,13 @@ Text is decoded as UTF-8 (or the ``encoding`` given), a byte-order mark is dropp
 CRLF / lone CR line endings become ``\\n``. Every offset the package reports indexes the
 text in exactly this normalised form. Problems raise :class:`CorpusError` with a
 message that names the file and what is wrong with it.
+
+Hard-wrapped text (lines broken at 70-80 characters, as in e-mail and archive exports)
+would be cut into sentences at every line break, since a line break ends a sentence.
+``wrapped="yes"`` joins the lines within each paragraph first, ``"no"`` never does, and
+``"auto"`` (the default) joins only the articles :func:`looks_wrapped` accepts. Joining
+turns a line break into a space, so the text keeps its length and every offset refers to
+the joined text, which is the text that is stored and scored.
 """
 
 from __future__ import annotations
@@ -19,8 +30,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import warnings
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +43,8 @@ import pandas as pd
 BATCH_SIZE = 256
 #: Metadata columns of the seeds corpus, in display order. Other corpora may add more.
 METADATA_COLUMNS = ("title", "outlet", "author", "date", "genre")
+#: Values of the ``wrapped`` option (``framing score --wrapped``).
+WRAPPED_CHOICES = ("auto", "yes", "no")
 
 
 class CorpusError(ValueError):
@@ -37,6 +53,10 @@ class CorpusError(ValueError):
 
 class EmptyArticleWarning(UserWarning):
     """An article whose text is empty or only whitespace was skipped."""
+
+
+class SkippedFilesWarning(UserWarning):
+    """Files or folders in a folder corpus were not read: how many, why, and examples."""
 
 
 def normalise_text(text: str, start: bool = True) -> str:
@@ -80,12 +100,169 @@ def _read_text(path: Path, encoding: str) -> str:
 
 
 def _iter_folder(folder: Path, encoding: str) -> Iterator[dict]:
-    files = sorted(p for p in folder.iterdir() if p.suffix == ".txt" and p.is_file())
+    """The articles of a folder corpus, sorted by id; warns once about files not read."""
+    files, skipped = folder_files(folder)
     if not files:
-        raise CorpusError(f"{folder}: no .txt articles in this folder")
-    for path in files:
-        yield {"article_id": _article_id(path.stem, path), "text": _read_text(path, encoding),
+        raise CorpusError(f"{folder}: no .txt articles in this folder or its subfolders")
+    if skipped:
+        warnings.warn(_skipped_message(folder, skipped), SkippedFilesWarning, stacklevel=3)
+    for article_id, path in files:
+        yield {"article_id": _article_id(article_id, path), "text": _read_text(path, encoding),
                "_source": str(path)}
+
+
+#: Why an entry of a folder corpus is not read: (singular, plural) descriptions and a note.
+_SKIP_REASONS = {
+    "extension": ("file without the .txt extension", "files without the .txt extension", ""),
+    "hidden": ("hidden file", "hidden files", ""),
+    "hidden folder": ("hidden folder", "hidden folders", ", not searched"),
+    "link": ("link to a folder", "links to folders", ", not followed"),
+    "special": ("'.txt' entry that is not a regular file", "'.txt' entries that are not regular files", ""),
+}
+
+
+def folder_files(folder: Path) -> tuple[list[tuple[str, Path]], dict[str, list[str]]]:
+    """The articles of a folder corpus as ``(id, path)`` sorted by id, and what is not read.
+
+    Subfolders are searched recursively. The id is the path relative to ``folder`` without
+    ``.txt``, with ``/`` between folders (``sub/a.txt`` -> ``sub/a``; a top-level file's id is
+    its stem). Not read, listed by reason (a key of ``_SKIP_REASONS``) with the relative
+    paths: files with another extension, hidden files and folders (name starting with
+    ``.``; a hidden folder is not searched), links to folders (not followed, so that a link
+    cannot loop) and ``.txt`` entries that are not regular files. The root's
+    ``metadata.csv`` is expected and not listed.
+    """
+    files: list[tuple[str, Path]] = []
+    skipped: dict[str, list[str]] = {}
+    pending = [(folder, "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            raise CorpusError(f"{directory}: cannot read ({exc.strerror})") from None
+        for entry in entries:
+            relative = prefix + entry.name
+            reason = _skip_reason(entry, relative)
+            if reason:
+                skipped.setdefault(reason, []).append(relative)
+            elif reason is None and entry.is_dir(follow_symlinks=False):
+                pending.append((Path(entry.path), relative + "/"))
+            elif reason is None:
+                files.append((relative[: -len(".txt")], Path(entry.path)))
+    files.sort(key=lambda item: item[0])
+    return files, skipped
+
+
+def _skip_reason(entry: os.DirEntry, relative: str) -> str | None:
+    """Why ``entry`` is not read (a key of ``_SKIP_REASONS``), ``""`` for the root's
+    ``metadata.csv``, or ``None`` for an article or a folder to search."""
+    try:
+        if entry.name.startswith("."):
+            return "hidden folder" if entry.is_dir() else "hidden"
+        if entry.is_dir(follow_symlinks=False):
+            return None
+        if entry.is_dir():
+            return "link"
+        if relative == "metadata.csv":
+            return ""
+        if not entry.name.endswith(".txt"):
+            return "extension"
+        return None if entry.is_file() else "special"
+    except OSError:  # vanished or unreadable while listing
+        return "special"
+
+
+def _skipped_message(folder: Path, skipped: dict[str, list[str]]) -> str:
+    """One line: how many entries were not read, and why, with up to two examples each."""
+    total = sum(map(len, skipped.values()))
+    parts = []
+    for reason, (one, many, note) in _SKIP_REASONS.items():
+        names = skipped.get(reason, [])
+        if names:
+            examples = ", ".join(repr(n) for n in names[:2]) + (", ..." if len(names) > 2 else "")
+            parts.append(f"{len(names)} {one if len(names) == 1 else many} (e.g. {examples}){note}")
+    return f"{folder}: {total} not read as articles (only .txt files are): " + "; ".join(parts)
+
+
+def folder_of(article_id: str) -> str:
+    """The first-level folder of a folder corpus's article (``Reuters/x`` -> ``Reuters``);
+    ``""`` for a file at the corpus root."""
+    folder, separator, _ = article_id.partition("/")
+    return folder if separator else ""
+
+
+# ---------------------------------------------------------------------------------------
+# Hard-wrapped text
+
+#: The end of a line that ends a sentence: . ! ? or … then any closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\Z")
+#: At least this many inner lines (see :func:`looks_wrapped`) before text counts as wrapped.
+WRAP_MIN_LINES = 4
+#: The band of line lengths (characters) hard-wrapped lines fall in.
+WRAP_BAND = (40, 100)
+
+
+def _inner_lines(lines: list[str]) -> list[str]:
+    """Non-blank lines followed by another non-blank line (the lines inside a paragraph),
+    trailing whitespace removed."""
+    return [line.rstrip() for line, after in pairwise(lines) if line.strip() and after.strip()]
+
+
+def looks_wrapped(text: str) -> bool:
+    """True when ``text`` looks hard-wrapped (lines broken at a fixed width).
+
+    The rule looks at the *inner lines*: non-blank lines followed by another non-blank line
+    (a line followed by a blank line, or the last line, ends a paragraph whatever the
+    layout). Text is hard-wrapped when all of these hold:
+
+    * it has at least ``WRAP_MIN_LINES`` (4) inner lines, i.e. at least 5 lines in
+      paragraphs of two lines or more;
+    * at most a third of the inner lines end a sentence (``.``, ``!``, ``?`` or ``…``,
+      then any closing quotes or brackets): a wrapped line ends where the width ran out,
+      a paragraph-per-line text ends nearly every line with a full stop;
+    * at least three quarters of the inner lines are 40 to 100 characters long
+      (``WRAP_BAND``), and at most one non-blank line in ten is longer than 100: wrapped
+      text has no long lines, paragraph-per-line text mostly has.
+
+    Text whose paragraphs are separated by blank lines, one paragraph per line, has no inner
+    lines and is never taken for wrapped; nor are headings directly above a paragraph.
+    """
+    lines = text.split("\n")
+    inner = _inner_lines(lines)
+    if len(inner) < WRAP_MIN_LINES:
+        return False
+    low, high = WRAP_BAND
+    ended = sum(1 for line in inner if _SENTENCE_END.search(line))
+    in_band = sum(1 for line in inner if low <= len(line) <= high)
+    non_blank = [line.rstrip() for line in lines if line.strip()]
+    long_lines = sum(1 for line in non_blank if len(line) > high)
+    return 3 * ended <= len(inner) and 4 * in_band >= 3 * len(inner) and 10 * long_lines <= len(non_blank)
+
+
+def join_wrapped_lines(text: str) -> str:
+    """Join the lines within each paragraph: every line break between two non-blank lines
+    becomes a space. Blank lines (empty or only whitespace) separate paragraphs and stay,
+    with the line breaks around them. The text keeps its length, so offsets into it match
+    offsets into the original; a hyphen at a line end is kept (``Russian-`` + ``backed``
+    becomes ``Russian- backed``)."""
+    if "\n" not in text:
+        return text
+    lines = text.split("\n")
+    parts = [lines[0]]
+    for before, line in pairwise(lines):
+        parts.append(" " if before.strip() and line.strip() else "\n")
+        parts.append(line)
+    return "".join(parts)
+
+
+def unwrap(text: str, wrapped: str = "auto") -> str:
+    """The text to store and score: ``text`` with its wrapped lines joined when ``wrapped``
+    is ``"yes"``, or ``"auto"`` and :func:`looks_wrapped`; unchanged for ``"no"``."""
+    if wrapped == "yes" or (wrapped == "auto" and looks_wrapped(text)):
+        return join_wrapped_lines(text)
+    return text
 
 
 #: What str.splitlines() splits at.
@@ -209,12 +386,23 @@ def _one_line(value) -> str:
     return "" if value is None else " ".join(str(value).splitlines())
 
 
-def iter_articles(path: str | Path, encoding: str = "utf-8") -> Iterator[dict]:
-    """Yield one dict per article (``article_id``, ``text``, metadata) in input order.
+def iter_articles(path: str | Path, encoding: str = "utf-8", wrapped: str = "auto") -> Iterator[dict]:
+    """Yield one dict per article (``article_id``, ``text``, metadata) in input order
+    (a folder's articles sorted by id).
 
-    Metadata from a folder's ``metadata.csv`` is not merged here; see :func:`load_corpus`.
+    ``wrapped`` (``"auto"``, ``"yes"`` or ``"no"``) says whose lines are joined within
+    paragraphs before anything else sees the text; see :func:`unwrap`. Metadata from a
+    folder's ``metadata.csv`` is not merged here; see :func:`load_corpus`.
     """
-    path = Path(path)
+    if wrapped not in WRAPPED_CHOICES:
+        raise ValueError(f"wrapped must be one of {', '.join(WRAPPED_CHOICES)}, not {wrapped!r}")
+    for record in _iter_records(Path(path), encoding):
+        record["text"] = unwrap(record["text"], wrapped)
+        yield record
+
+
+def _iter_records(path: Path, encoding: str) -> Iterator[dict]:
+    """The articles of ``path`` as read, by input format."""
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder")
     if path.is_dir():
@@ -257,26 +445,31 @@ def read_metadata(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
 
 
 def article_batches(path, encoding: str = "utf-8", batch_size: int = BATCH_SIZE,
-                    stats: dict | None = None) -> Iterator[pd.DataFrame]:
+                    stats: dict | None = None, *, wrapped: str = "auto",
+                    folder_meta: str | None = None) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of at most ``batch_size`` articles, metadata merged, empties skipped.
 
     Checks duplicate ids and metadata ids that match no article while holding only one
     batch and the set of ids seen; skipped ids are appended to ``stats['skipped']``.
+    ``wrapped`` is passed to :func:`iter_articles`. ``folder_meta`` names a metadata column
+    that a folder corpus fills with each article's first-level folder (:func:`folder_of`;
+    ``""`` at the root); a non-empty value for it in ``metadata.csv`` wins.
     """
     path = Path(path)
+    _check_folder_meta(path, folder_meta)
     meta = None
     if path.is_dir() and (path / "metadata.csv").exists():
         meta = read_metadata(path / "metadata.csv", encoding).set_index("article_id")
-        # a folder's ids are its file names: check them before any scoring is done
-        stems = {p.stem for p in path.iterdir() if p.suffix == ".txt" and p.is_file()}
-        unknown = sorted(set(meta.index) - stems)
-        if stems and unknown:
+        # a folder's ids are its files' relative paths: check them before any scoring is done
+        ids = {article_id for article_id, _ in folder_files(path)[0]}
+        unknown = sorted(set(meta.index) - ids)
+        if ids and unknown:
             raise CorpusError(f"{path / 'metadata.csv'}: id {unknown[0]!r} matches no article in {path}")
     stats = stats if stats is not None else {}
     stats.setdefault("skipped", [])
     seen: dict[str, str] = {}
     batch: list[dict] = []
-    for record in iter_articles(path, encoding):
+    for record in iter_articles(path, encoding, wrapped):
         article_id = record.pop("article_id")
         source = record.pop("_source")
         if article_id in seen:
@@ -290,12 +483,14 @@ def article_batches(path, encoding: str = "utf-8", batch_size: int = BATCH_SIZE,
         record = {"article_id": article_id, **record}
         if meta is not None and article_id in meta.index:
             record.update(meta.loc[article_id].to_dict())
+        if folder_meta is not None and not record.get(folder_meta):
+            record[folder_meta] = folder_of(article_id)
         batch.append(record)
         if len(batch) >= batch_size:
-            yield _frame(batch, meta)
+            yield _frame(batch, meta, folder_meta)
             batch = []
     if batch:
-        yield _frame(batch, meta)
+        yield _frame(batch, meta, folder_meta)
     if meta is not None:
         unknown = sorted(set(meta.index) - set(seen))
         if unknown:
@@ -304,25 +499,42 @@ def article_batches(path, encoding: str = "utf-8", batch_size: int = BATCH_SIZE,
         raise CorpusError(f"{path}: the corpus has no non-empty articles")
 
 
-def _frame(batch: list[dict], meta: pd.DataFrame | None) -> pd.DataFrame:
+def _check_folder_meta(path: Path, folder_meta: str | None) -> None:
+    """Reject a folder-metadata column name that cannot work, naming the corpus."""
+    if folder_meta is None:
+        return
+    if not folder_meta.strip() or folder_meta in ("article_id", "id", "text") or any(
+            ch in _LINE_BREAKS for ch in folder_meta):
+        raise CorpusError(f"{path}: {folder_meta!r} cannot name the folder metadata column")
+    if path.exists() and not path.is_dir():
+        raise CorpusError(f"{path}: folder metadata ({folder_meta!r}) needs a folder corpus, not a file")
+
+
+def _frame(batch: list[dict], meta: pd.DataFrame | None, folder_meta: str | None = None) -> pd.DataFrame:
+    """A batch as a DataFrame: ``article_id``, ``text``, then the metadata columns; the
+    folder-metadata column comes last unless ``metadata.csv`` has it."""
     frame = pd.DataFrame.from_records(batch)
     if meta is not None:
         for column in meta.columns:
             if column not in frame:
                 frame[column] = ""
-    columns = ["article_id", "text"] + [c for c in frame.columns if c not in ("article_id", "text")]
-    return frame[columns].fillna("")
+    last = [folder_meta] if folder_meta is not None and (meta is None or folder_meta not in meta.columns) else []
+    columns = ["article_id", "text"] + [c for c in frame.columns if c not in ("article_id", "text", *last)]
+    return frame[columns + last].fillna("")
 
 
-def load_corpus(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
+def load_corpus(path: str | Path, encoding: str = "utf-8", *, wrapped: str = "auto",
+                folder_meta: str | None = None) -> pd.DataFrame:
     """Load a corpus into a DataFrame with ``article_id``, ``text`` and metadata columns.
 
     Rows are sorted by ``article_id`` so results never depend on the order in which files
     are listed. Empty or whitespace-only articles are skipped with an
     :class:`EmptyArticleWarning` naming them; their ids are kept in ``df.attrs['skipped']``.
+    ``wrapped`` and ``folder_meta`` are as in :func:`article_batches`.
     """
     stats: dict = {}
-    articles = pd.concat(list(article_batches(path, encoding, BATCH_SIZE, stats)), ignore_index=True)
+    batches = article_batches(path, encoding, BATCH_SIZE, stats, wrapped=wrapped, folder_meta=folder_meta)
+    articles = pd.concat(list(batches), ignore_index=True)
     articles = articles.fillna("").sort_values("article_id", kind="stable").reset_index(drop=True)
     articles.attrs["skipped"] = stats["skipped"]
     articles.attrs["source"] = str(path)

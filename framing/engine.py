@@ -240,14 +240,19 @@ class RunSummary:
 
 def score_corpus(corpus, out, target: str = "RUS", *, jobs: int = 1, engine: str = "local",
                  scheduler: str | None = None, encoding: str = "utf-8",
-                 batch_size: int = BATCH_SIZE, progress: bool | None = None) -> RunSummary:
-    """Score ``corpus`` into ``out`` (the five tables plus ``corpus_countries.csv``), streaming."""
+                 batch_size: int = BATCH_SIZE, progress: bool | None = None,
+                 wrapped: str = "auto", folder_meta: str | None = None) -> RunSummary:
+    """Score ``corpus`` into ``out`` (the five tables plus ``corpus_countries.csv``), streaming.
+
+    ``wrapped`` and ``folder_meta`` are as in :func:`framing.corpus.article_batches`.
+    """
     target = countries.resolve_code(target)
     if engine not in ("local", "dask"):
         raise ValueError(f"unknown engine {engine!r}; use 'local' or 'dask'")
     with _sigterm_raises():
         stats: dict = {}
-        batches = article_batches(corpus, encoding, batch_size, stats)
+        batches = article_batches(corpus, encoding, batch_size, stats, wrapped=wrapped,
+                                  folder_meta=folder_meta)
         first = next(batches)  # input errors in the first batch surface before any file is made
         if engine == "local":
             # Import and load the model, lexicon and VADER before any file is made: forked
@@ -342,7 +347,8 @@ def corpus_summary(evidence_csv: Path, target: str, chunksize: int = 200_000) ->
 
 
 def analyze_dask(corpus, target: str = "RUS", scheduler: str | None = None, *,
-                 encoding: str = "utf-8", batch_size: int = BATCH_SIZE):
+                 encoding: str = "utf-8", batch_size: int = BATCH_SIZE, wrapped: str = "auto",
+                 folder_meta: str | None = None):
     """:func:`framing.analyze` on a Dask cluster: the same Result, computed batch by batch.
 
     ``scheduler`` is the address of a running ``distributed`` scheduler; ``None`` starts a
@@ -359,7 +365,8 @@ def analyze_dask(corpus, target: str = "RUS", scheduler: str | None = None, *,
         if isinstance(corpus, pd.DataFrame):
             batches = [corpus.iloc[i:i + batch_size] for i in range(0, len(corpus), batch_size)]
         else:
-            batches = article_batches(corpus, encoding, batch_size)
+            batches = article_batches(corpus, encoding, batch_size, wrapped=wrapped,
+                                      folder_meta=folder_meta)
         futures = [client.submit(analyze, batch, target, pure=False) for batch in batches]
         parts = client.gather(futures)
     finally:
