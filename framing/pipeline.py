@@ -78,7 +78,7 @@ class Result:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The published tables, by file name, in their contract column order."""
         return {
-            "sentences": self.sentences[SENTENCE_COLUMNS + stance.SENTENCE_SCORE_COLUMNS],
+            "sentences": self.sentences[SENTENCE_COLUMNS + ["words"] + stance.SENTENCE_SCORE_COLUMNS],
             "mentions": self.mentions[MENTION_COLUMNS],
             "evidence": self.evidence[stance.EVIDENCE_COLUMNS],
             "scores": self.scores[aggregate.SCORE_COLUMNS],

@@ -402,3 +402,51 @@ def disagreement_finding(table: pd.DataFrame) -> str:
     k, n = int(table["disagree"].sum()), len(table)
     return (f"In {k} of {n} sentences about Russia ({k / n:.0%}) the tone points the other way "
             f"from the stance: tone is not stance")
+
+
+# ---------------------------------------------------------------------------- results
+
+#: columns of the result tables that hold text (read as strings, empty when missing)
+_TEXT_COLUMNS = {"article_id", "text", "countries", "cues", "why", "country", "kind", "link", "stance_label",
+                 "evidence", "type", "frame", "modifier"}
+_INT_COLUMNS = {"sentence_id", "start", "end", "mentions", "target_sentences", "words", "sentences",
+                "target_mentions"}
+
+
+def load_results(folder, target: str | None = None):
+    """The scored tables ``framing score`` wrote into ``folder``, as the :class:`framing.pipeline.Result`
+    that :func:`framing.pipeline.analyze` returns, so that notebooks are views of results
+    and never re-run the pipeline.
+
+    ``target`` (ISO3) defaults to the one code every target sentence names. A missing
+    table gets one clear error naming the file."""
+    from pathlib import Path
+
+    from .pipeline import Result
+
+    folder = Path(folder)
+    tables = {}
+    for name in ("articles", "sentences", "mentions", "evidence", "scores", "cues"):
+        path = folder / f"{name}.csv"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file; run `framing score CORPUS --out {folder}` first")
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in table.columns:
+            if column in _TEXT_COLUMNS or (name == "articles" and column not in _INT_COLUMNS
+                                           and column not in ("stance", "stance_low", "stance_high", "sentiment")):
+                continue
+            if column == "target_mentioned":
+                table[column] = table[column] == "True"
+            elif column in _INT_COLUMNS:
+                table[column] = table[column].astype("int64")
+            else:
+                table[column] = pd.to_numeric(table[column].replace("", np.nan))
+        tables[name] = table
+    if target is None:
+        on = tables["sentences"].loc[tables["sentences"]["target_mentioned"], "countries"]
+        common = set.intersection(*(set(c.split(";")) for c in on)) if len(on) else set()
+        if len(common) != 1:
+            raise ValueError(f"{folder}: cannot tell the target from sentences.csv; pass target=ISO3")
+        target = common.pop()
+    return Result(target, tables["articles"], tables["sentences"], tables["mentions"], tables["evidence"],
+                  tables["scores"], tables["cues"])

@@ -17,7 +17,7 @@ def test_notebook_05_passes_nbval_without_the_shared_folder(tmp_path):
     (project / "notebooks").mkdir(parents=True)
     for name in ("05_validation.ipynb", "sanitize.cfg"):
         shutil.copy(ROOT / "notebooks" / name, project / "notebooks" / name)
-    for folder in ("seeds", "data"):
+    for folder in ("seeds", "data", "results"):
         shutil.copytree(ROOT / folder, project / folder)
     assert not (project / "notebooks" / ".." / ".." / "shared").exists()
     env = dict(os.environ, FRAMING_FIGURES=str(tmp_path / "figures"))
