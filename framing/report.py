@@ -347,16 +347,23 @@ def kind_finding(result) -> str:
             f"rather than by name in {indirect.mean():.0%} of its {len(own)} mentions")
 
 
-def interval_finding(rows: pd.DataFrame) -> str:
+def interval_finding(rows: pd.DataFrame, target: str = "RUS") -> str:
     """How many well-evidenced cells lie clearly on each side: labelled against (favour)
     and with the whole 95% interval below (above) 0."""
     against = rows[(rows["stance_high"] < 0) & (rows["stance_label"] == "against")]
     favour = rows[(rows["stance_low"] > 0) & (rows["stance_label"] == "favour")]
-    text = f"{number_word(len(against), True)} of {len(rows)} article–country stances lie clearly against Russia"
+
+    def lie(n: int) -> str:
+        return "lies" if n == 1 else "lie"
+
+    stances = "stance" if len(rows) == 1 else "stances"
+    text = (f"{number_word(len(against), True)} of {len(rows)} article–country {stances} {lie(len(against))} "
+            f"clearly against {country_name(target)}")
     if len(favour):
         where = sorted(set(favour["article"].str.split(" ").str[0]))
-        text += f"; {number_word(len(favour))} lie in its favour, all in article {_join(where)}" if len(where) == 1 \
-            else f"; {number_word(len(favour))} lie in its favour (articles {_join(where)})"
+        side = f"; {number_word(len(favour))} {lie(len(favour))} in its favour"
+        text += f"{side}, {'all ' if len(favour) > 1 else ''}in article {_join(where)}" if len(where) == 1 \
+            else f"{side} (articles {_join(where)})"
     return text
 
 
