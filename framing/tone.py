@@ -105,10 +105,57 @@ def _vader():
             sentiments = self._but_check(words, sentiments)
             return self.score_valence(sentiments, text)
 
+        def compound(self, text):
+            """``polarity_scores(text)["compound"]`` without the rest: the words are split
+            and stripped as SentiText does, lowercased once, and only sentiment words go
+            through ``sentiment_valence``; the "but" rule and the punctuation emphasis are
+            VADER's own; neg/neu/pos are not computed."""
+            if not self._emoji.isdisjoint(text):
+                return super().polarity_scores(text)["compound"]
+            text = text.strip()
+            words = [w if len(s := w.strip(_PUNCTUATION)) <= 2 else s for w in text.split()]
+            if not words:
+                return 0.0
+            lowered = [w.lower() for w in words]
+            lexicon = self.lexicon
+            if lexicon.keys().isdisjoint(lowered):
+                return 0.0
+            sentitext = _SentiWords(text, words)
+            sentiments = []
+            last = len(words) - 1
+            for i, item in enumerate(words):
+                low = lowered[i]
+                if low not in lexicon or low in _BOOSTER or (
+                        low == "kind" and i < last and lowered[i + 1] == "of"):
+                    sentiments.append(0)
+                    continue
+                sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+            if "but" in lowered:
+                sentiments = self._but_check(words, sentiments)
+            total = float(sum(sentiments))
+            if total == 0:
+                return 0.0
+            emphasis = self._punctuation_emphasis(text)
+            total = total + emphasis if total > 0 else total - emphasis
+            return round(vs.normalize(total), 4)
+
+    _PUNCTUATION = vs.string.punctuation
+    _BOOSTER = vs.BOOSTER_DICT
+
+    class _SentiWords:
+        """What ``sentiment_valence`` reads from a SentiText, built from words already split."""
+
+        __slots__ = ("text", "words_and_emoticons", "is_cap_diff")
+
+        def __init__(self, text, words):
+            self.text = text
+            self.words_and_emoticons = words
+            self.is_cap_diff = vs.allcap_differential(words)
+
     return _Vader()
 
 
 def sentence_tone(texts) -> np.ndarray:
     """VADER compound score of each text."""
-    polarity = _vader().polarity_scores
-    return np.fromiter((polarity(t)["compound"] for t in texts), dtype=float, count=len(texts))
+    compound = _vader().compound
+    return np.fromiter((compound(t) for t in texts), dtype=float, count=len(texts))

@@ -147,7 +147,9 @@ def test_sentence_tone_equals_stock_vader():
     texts = _stock_vader_texts()
     assert len(texts) > 100
     for text in texts:
-        assert ours.polarity_scores(text) == stock.polarity_scores(text), text
+        expected = stock.polarity_scores(text)
+        assert ours.polarity_scores(text) == expected, text
+        assert ours.compound(text) == expected["compound"], text
 
 
 @settings(max_examples=300, deadline=None)
@@ -156,7 +158,9 @@ def test_sentence_tone_equals_stock_vader():
                                   "great", "never", "x", ":)", "\n"]), max_size=30).map("".join)
        | st.text())
 def test_sentence_tone_equals_stock_vader_on_generated_text(text):
-    assert tone._vader().polarity_scores(text) == stock_vader().polarity_scores(text)
+    expected = stock_vader().polarity_scores(text)
+    assert tone._vader().polarity_scores(text) == expected
+    assert tone._vader().compound(text) == expected["compound"]
 
 
 # words that reach each branch of VADER's negation, idiom, booster and "least" checks
@@ -171,7 +175,9 @@ _VADER_WORDS = ["not", "Not", "NOT", "isn't", "wasnt", "without", "doubt", "neve
 @settings(max_examples=2000, deadline=None)
 @given(st.lists(st.sampled_from(_VADER_WORDS), max_size=12).map(" ".join))
 def test_sentence_tone_equals_stock_vader_on_word_sequences(text):
-    assert tone._vader().polarity_scores(text) == stock_vader().polarity_scores(text)
+    expected = stock_vader().polarity_scores(text)
+    assert tone._vader().polarity_scores(text) == expected
+    assert tone._vader().compound(text) == expected["compound"]
 
 
 def test_sentence_tone_is_vader():
