@@ -59,18 +59,28 @@ def score_batch(articles: pd.DataFrame, target: str) -> BatchResult:
     """Score one batch and serialise its tables (runs in worker processes too)."""
     from .pipeline import analyze
 
-    articles = articles.sort_values("article_id", kind="stable").reset_index(drop=True)
-    result = analyze(articles, target=target)
-    ids = list(articles["article_id"])
-    headers, bodies, rows = {}, {}, {}
-    tables = result.tables()
-    for name, table in tables.items():
-        data = csv_bytes(table)
-        header, _, body = data.partition(b"\n")
-        headers[name], bodies[name] = header + b"\n", body
-        per_article = Counter(table["article_id"].tolist())
-        rows[name] = [per_article.get(a, 0) for a in ids]
-    counts = {name: len(table) for name, table in tables.items()}
+    # A batch makes hundreds of thousands of short-lived container objects (cue hits,
+    # interactions, feature rows), which reference counting frees; the cycle collector's
+    # passes over them found nothing and cost 5-10% of the batch. It is paused for the
+    # batch (whose memory is bounded by the batch size) and resumes after it.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        articles = articles.sort_values("article_id", kind="stable").reset_index(drop=True)
+        result = analyze(articles, target=target)
+        ids = list(articles["article_id"])
+        headers, bodies, rows = {}, {}, {}
+        tables = result.tables()
+        for name, table in tables.items():
+            data = csv_bytes(table)
+            header, _, body = data.partition(b"\n")
+            headers[name], bodies[name] = header + b"\n", body
+            per_article = Counter(table["article_id"].tolist())
+            rows[name] = [per_article.get(a, 0) for a in ids]
+        counts = {name: len(table) for name, table in tables.items()}
+    finally:
+        if paused:
+            gc.enable()
     return BatchResult(ids, headers, bodies, rows, counts)
 
 

@@ -105,9 +105,20 @@ def sentence_shared(text: str, spans, target: str, hits) -> tuple:
             question, headline, _scare_quotes(text))
 
 
-@lru_cache(maxsize=4)
-def _word_starts(text: str) -> list[int]:
-    return [m.start() for m in _WORD.finditer(text)]
+_TWO_WORD_CHARS = re.compile(r"\w\w")
+
+
+def _words_between(text: str, a: int, b: int) -> int:
+    """How many words of ``text`` (runs of \\w) start at or after ``a`` and before ``b``
+    (negative, the count from ``b`` to ``a``, when the spans overlap and ``b < a``)."""
+    if b < a:
+        return -_words_between(text, b, a)
+    if b == a:
+        return 0
+    n = len(_WORD.findall(text, a, b))
+    if n and a > 0 and _TWO_WORD_CHARS.match(text, a - 1):  # a word that began before a
+        n -= 1
+    return n
 
 
 #: one to three words in quotes, inside a sentence ("its 'friendship' loans", the "support"
@@ -160,7 +171,6 @@ def unit_features(text: str, spans, target: str, country: str, ts: float, tone: 
     distance = 0.0
     country_first = 0.0
     if t_spans and c_spans:
-        words = _word_starts(text)
         c_starts = [b[0] for b in c_spans]
         gaps = []
         for a in t_spans:
@@ -168,7 +178,7 @@ def unit_features(text: str, spans, target: str, country: str, ts: float, tone: 
             k = bisect.bisect_left(c_starts, a[0])
             for b in c_spans[max(k - 1, 0):k + 1]:
                 lo, hi = (a, b) if a[0] < b[0] else (b, a)
-                gaps.append(bisect.bisect_left(words, hi[0]) - bisect.bisect_left(words, lo[1]))
+                gaps.append(_words_between(text, lo[1], hi[0]))
         distance = min(gaps)
         country_first = float(c_spans[0][0] < t_spans[0][0])
     ts = 0.0 if ts != ts else ts

@@ -1,6 +1,8 @@
 """The interaction lexicon: who acts on whom, negation, and a checked data file."""
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from framing.countries import default_matcher
 from framing.interactions import default_interactions, load_interactions
@@ -41,3 +43,24 @@ def test_bad_rows_are_named(tmp_path, row, message):
     pd.DataFrame([row]).to_csv(path, index=False)
     with pytest.raises(ValueError, match=f"{path}: row 2: .*{message}"):
         load_interactions(path)
+
+
+def test_case_spacing_and_unicode_do_not_change_what_is_found():
+    lower = _find("Moscow did not deliver the jets to Yerevan.")
+    assert lower and _find("Moscow DID NOT Deliver  the\njets to Yerevan.") == lower
+    # 'İ' lowercases to two characters: the search falls back to the text itself
+    assert _find("İzmir: Moscow did not deliver the jets to Yerevan.") == lower
+
+
+_WORDS = sorted({w for p in load_interactions()["phrase"] for w in p.split()})[:200] + [
+    "not", "never", "Russia", "Syria", "—", "-", ",", "İ", "\n", "DELIVERED", "Aid"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=25), st.lists(st.sampled_from([" ", "  ", "\n", "-"]), max_size=25))
+def test_find_matches_the_case_insensitive_lexicon_regex(words, gaps):
+    text = "".join(w + (gaps[i] if i < len(gaps) else " ") for i, w in enumerate(words))
+    lexicon = default_interactions()
+    expected = [m.span() for m in lexicon.regex.finditer(text)
+                if " ".join(m.group().lower().split()) in lexicon.info]
+    assert [(i.start, i.end) for i in lexicon.find(text)] == expected

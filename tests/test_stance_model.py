@@ -2,11 +2,16 @@
 
 Only the corpus's train and dev splits are used here; the test split is never read.
 """
+import bisect
+import re
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT
-from framing.stance_model import DEFAULT_PATH, SENTENCE_FEATURES, UNIT_FEATURES, StanceModel, train
+from framing.stance_model import _words_between, DEFAULT_PATH, SENTENCE_FEATURES, UNIT_FEATURES, StanceModel, train
 
 DATA = ROOT / "data" / "stance"
 
@@ -87,3 +92,12 @@ def test_a_model_for_other_features_is_refused(trained, tmp_path):
     np.savez(tmp_path / "bad.npz", **arrays)
     with pytest.raises(ValueError, match="bad.npz: a stance model for other features"):
         StanceModel.load(tmp_path / "bad.npz")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab _-.'’é1\n", max_size=30), st.integers(0, 30), st.integers(0, 30))
+def test_words_between_counts_word_starts(text, a, b):
+    a, b = min(a, len(text)), min(b, len(text))
+    starts = [m.start() for m in re.finditer(r"\w+", text)]
+    expected = bisect.bisect_left(starts, b) - bisect.bisect_left(starts, a)
+    assert _words_between(text, a, b) == expected
