@@ -156,17 +156,20 @@ def coders_report(codes: pd.DataFrame, n: int = 1000, seed: int = 0) -> pd.DataF
 
 
 def find_sample(coded_paths, codes: pd.DataFrame):
-    """The sample sidecar(s) (``*.sample.csv``) beside the coded files that list every coded
-    unit, concatenated; None when there is none (the report is then unweighted)."""
+    """The sample sidecar (``*.sample.csv``) beside the coded files that lists most of the coded
+    units; None when none lists any (the report is then unweighted)."""
     from pathlib import Path
 
     wanted = set(codes["unit_id"])
+    best, found = 0, None
     for folder in dict.fromkeys(Path(p).resolve().parent for p in coded_paths):
         for path in sorted(folder.glob("*.sample.csv")):
             side = pd.read_csv(path, dtype=str, keep_default_na=False)
-            if "unit_id" in side.columns and "weight" in side.columns and wanted <= set(side["unit_id"]):
-                return side.assign(sample_file=str(path))
-    return None
+            if "unit_id" in side.columns and "weight" in side.columns:
+                overlap = len(wanted & set(side["unit_id"]))
+                if overlap > best:
+                    best, found = overlap, side.assign(sample_file=str(path))
+    return found
 
 
 def read_codes(coded_paths) -> pd.DataFrame:
@@ -199,11 +202,6 @@ def agreement_report(coded_paths, results=None, sample=None, n: int = 1000, seed
 
     codes = read_codes(coded_paths)
     side = pd.read_csv(sample, dtype=str, keep_default_na=False) if sample else find_sample(coded_paths, codes)
-    if side is not None and sample:
-        missing = codes[~codes["unit_id"].isin(side["unit_id"])]
-        if len(missing):
-            r = missing.iloc[0]
-            raise ValueError(f"{r['file']}: row {r['row']}: unit {r['unit_id']} is not in the sample {sample}")
     target = None
     if results is None and side is not None and "results" in side.columns:
         results = side["results"].iloc[0]
@@ -217,6 +215,12 @@ def agreement_report(coded_paths, results=None, sample=None, n: int = 1000, seed
             r = missing.iloc[0]
             raise ValueError(f"{r['file']}: row {r['row']}: unit {r['unit_id']} is not an evidence unit of "
                              f"{Path(results) / 'evidence.csv'}")
+    if side is not None:
+        missing = codes[~codes["unit_id"].isin(side["unit_id"])]
+        if len(missing):
+            r = missing.iloc[0]
+            raise ValueError(f"{r['file']}: row {r['row']}: unit {r['unit_id']} is not in the sample "
+                             f"{sample or side['sample_file'].iloc[0]}")
     check_common_units(codes)
     weights = None if side is None else side.set_index("unit_id")["weight"].astype(float)
     coders = coders_report(codes, n=n, seed=seed)

@@ -647,6 +647,10 @@ def coded_units(coded_paths, sample=None) -> tuple[pd.DataFrame, Path, pd.Series
     if side is None or "results" not in side.columns:
         raise FileNotFoundError(f"{coded_paths[0]}: no sample sidecar (*.sample.csv, written by `framing sample`) "
                                 "beside it lists its units; it names the results folder the sentences come from")
+    missing = codes[~codes["unit_id"].isin(side["unit_id"])]
+    if len(missing):
+        r = missing.iloc[0]
+        raise ValueError(f"{r['file']}: row {r['row']}: unit {r['unit_id']} is not in the sample beside it")
     cons = consensus(codes).dropna(subset=["consensus"])
     parts = [parse_unit_id(u) for u in cons["unit_id"]]
     units = pd.DataFrame(parts, columns=["article_id", "sentence_id", "target", "country"])
