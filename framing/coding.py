@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["CodingFileError", "CodingSession", "codebook_sections", "draw_sample", "highlight",
+__all__ = ["CodingFileError", "CodingSession", "codebook_html", "codebook_sections", "draw_sample", "highlight",
            "load_codes", "load_sheet", "make_unit_id", "next_unit", "parse_unit_id", "read_coded",
            "sample_path", "save_code", "unit_html", "write_sample"]
 
@@ -292,10 +292,12 @@ def highlight(sentence: str, marks: dict[str, str]) -> str:
 
 
 def _country_name(code: str) -> str:
-    import pycountry
+    from .countries import country_name
 
-    found = pycountry.countries.get(alpha_3=code)
-    return getattr(found, "common_name", None) or found.name if found else code
+    try:
+        return country_name(code)
+    except (KeyError, LookupError, ValueError):
+        return code
 
 
 _STYLE = ("<style>.framing-unit mark.target{background:#F4CDA5}.framing-unit mark.country{background:#BFD9EE}"
@@ -327,6 +329,13 @@ def codebook_sections(path, numbers=("0", "1", "2", "3")) -> dict[str, str]:
         if title.split(".")[0].strip() in numbers:
             out[title.strip()] = body.strip()
     return out
+
+
+def codebook_html(codebook: dict[str, str]) -> str:
+    """The codebook sections as collapsed HTML ``<details>`` blocks (text escaped)."""
+    return "".join(f"<details><summary>Codebook {html.escape(title)}</summary>"
+                   f"<pre style='white-space:pre-wrap'>{html.escape(text)}</pre></details>"
+                   for title, text in codebook.items())
 
 
 class CodingSession:
@@ -379,7 +388,7 @@ class CodingSession:
 
         def refresh():
             card.value = self.html()
-            status.value = f"{self.done} of {self.total} coded by {html.escape(self.coder)}; saved to {html.escape(str(self.out))}"
+            status.value = f"{self.done} of {self.total} coded by {html.escape(self.coder)}; saved to {html.escape(self.out.name)}"
 
         def press(value):
             def handler(_):
