@@ -253,7 +253,7 @@ def verdicts(report: dict) -> list[str]:
         who = "the coders' consensus" if ref == "consensus" else f"coder {ref}"
         lines.append(f"System against {who} ({int(row['units'])} units): alpha {row['alpha']:.3f} on "
                      f"against / neutral / favour, accuracy {row['accuracy']:.2f}, macro-F1 {row['macro_f1']:.2f}"
-                     f"{' (weighted by the sampling weights)' if report['weighted'] else ' (unweighted: no sample sidecar)'}"
+                     f"{' (weighted by the sampling weights)' if report['weighted'] else ' (unweighted)'}"
                      f": {verdict(row['alpha'])}.")
     return lines
 
