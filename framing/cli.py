@@ -261,6 +261,10 @@ def _cmd_train_stance(args) -> None:
     for path in args.extra:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or folder")
+    coded = [p for p in args.extra if p.is_file()]
+    if coded and args.out is None:
+        raise ValueError(f"{coded[0]}: a model adapted to coded files needs --out (e.g. --out my_model.npz); "
+                         "the shipped model is only rebuilt from the stance corpus")
     model, report = train(args.corpus_dir, extra=args.extra, coded_weight=args.extra_weight)
     out = args.out or DEFAULT_PATH
     model.save(out)

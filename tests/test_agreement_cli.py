@@ -181,6 +181,7 @@ def test_adapting_writes_a_new_model_and_score_uses_it(seeds_workflow, tmp_path)
     model = tmp_path / "my_model.npz"
     assert main(["train-stance-model", str(ROOT / "data" / "stance"), "--extra", str(files[0]),
                  "--extra-weight", "50", "--out", str(model)]) == 0
+    assert main(["train-stance-model", str(ROOT / "data" / "stance"), "--extra", str(files[0])]) == 2  # no --out
     assert hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest() == shipped  # never changed silently
     assert main(["score", str(SEEDS), "--stance-model", str(model), "--out", str(tmp_path / "adapted")]) == 0
     before = pd.read_csv(d / "results" / "evidence.csv")
