@@ -208,3 +208,17 @@ def test_read_coded_names_file_and_row(tmp_path, content, message):
     with pytest.raises(coding.CodingFileError) as err:
         coding.read_coded(path)
     assert str(path) in str(err.value) and message in str(err.value)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.lists(st.integers(1, 50), min_size=1, max_size=12), st.integers(1, 300))
+def test_allocation_is_equal_capped_and_adds_up(sizes, n):
+    take = coding._allocate(sizes, n)
+    assert sum(take) == min(n, sum(sizes))
+    assert all(0 <= t <= s for t, s in zip(take, sizes))
+    # equal allocation: a stratum left short of another is one that was taken whole
+    for t, s in zip(take, sizes):
+        if t < s:
+            assert all(t >= u - 1 for u in take)
