@@ -1,4 +1,4 @@
-"""Command line: ``framing mentions|score|train-target-model|train-stance-model|evaluate-target``.
+"""Command line: ``framing mentions|score|sample|agreement|train-target-model|train-stance-model|evaluate-target``.
 
 Every subcommand calls the same functions a notebook would. Input problems print one
 line on stderr and exit with status 2; an unexpected internal error prints one line
@@ -82,7 +82,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=None, help="articles per batch (default 256)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: only when stderr is a terminal)")
+    p.add_argument("--stance-model", type=Path, default=None, metavar="NPZ",
+                   help="a stance model .npz from `framing train-stance-model` (default: the shipped one)")
     p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser(
+        "sample",
+        help="draw a blind, stratified sample of evidence units for hand coding",
+        description="Draw a stratified random sample of the evidence units (sentence x country) of a "
+        "results folder. Each stratum (default: the system's label x the country) gets an equal share "
+        "or all its units, so rare strata are over-sampled. Writes the blind coding sheet OUT (unit_id, "
+        "the sentence, the previous sentence, the target and the country as they appear; no system "
+        "label, stance or cue; rows shuffled) and, beside it, OUT.sample.csv with each unit's stratum and "
+        "sampling weight (inverse inclusion probability) and the results folder. Keep the sidecar from "
+        "the coders.",
+    )
+    p.add_argument("results", type=Path, help="a results folder written by `framing score`")
+    p.add_argument("--n", type=int, default=200, help="units to draw (default 200)")
+    p.add_argument("--out", type=Path, required=True, help="the coding sheet to write, e.g. coding.csv")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same sample")
+    p.add_argument("--by", default="label,country",
+                   help="strata, comma-separated from label, country, link, article (default label,country)")
+    p.add_argument("--target", default=None, help="ISO3 target of the study (default: read from the results)")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser(
+        "agreement",
+        help="Krippendorff's alpha between coders, and the system's agreement with them",
+        description="Read coded files (unit_id, coder, stance[, note]; stance -2..2, empty for not a "
+        "reference). Report Krippendorff's alpha between coders (interval and nominal, bootstrap 95%% "
+        "intervals), the system against each coder and their consensus (accuracy, macro-F1 weighted by "
+        "the sampling weights; alpha, Spearman; confusion matrices), overall and per country, with a "
+        "verdict in Krippendorff's terms; write CSVs, report.md and a figure to --out.",
+    )
+    p.add_argument("coded", type=Path, nargs="+", help="coded files, one or more coders each")
+    p.add_argument("--results", type=Path, default=None,
+                   help="the results folder the sample was drawn from (default: the one the sample sidecar names)")
+    p.add_argument("--sample", type=Path, default=None,
+                   help="the sample sidecar with the weights (default: a *.sample.csv beside the coded files "
+                   "that lists their units)")
+    p.add_argument("--out", type=Path, default=None, help="folder for the report (default: print only)")
+    p.add_argument("--cross-validate", action="store_true",
+                   help="also train the stance model with the codes, k-fold by article, and report the gain")
+    p.add_argument("--folds", type=int, default=5, help="folds for --cross-validate (default 5)")
+    p.add_argument("--corpus", type=Path, default=None,
+                   help="the stance corpus --cross-validate trains on (default: the project's data/stance)")
+    p.add_argument("--min-units", type=int, default=20,
+                   help="a country gets its own rows with at least this many coded units (default 20)")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    p.set_defaults(func=_cmd_agreement)
 
     p = sub.add_parser(
         "train-target-model",
@@ -107,7 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("corpus_dir", type=Path, help="a stance corpus folder, e.g. data/stance")
     p.add_argument("--extra", type=Path, action="append", default=[],
-                   help="another stance corpus whose train and dev gold units are added to training (repeatable)")
+                   help="another stance corpus whose train and dev gold units are added to training, or a "
+                   "coded file of `framing agreement` (with its sample sidecar beside it) whose coders' "
+                   "consensus is added (repeatable)")
+    p.add_argument("--extra-weight", type=float, default=None,
+                   help="how many times each coded unit counts (default 5, as the seeds' real-news units)")
     p.add_argument("--out", type=Path, default=None,
                    help="where to write the model .npz (default: the package's stance_model.npz)")
     p.set_defaults(func=_cmd_train_stance)
@@ -145,12 +197,48 @@ def _cmd_score(args) -> None:
     summary = score_corpus(args.corpus, args.out, args.target, jobs=args.jobs, engine=args.engine,
                            scheduler=args.scheduler, encoding=args.encoding,
                            batch_size=args.batch_size or BATCH_SIZE, progress=args.progress,
-                           wrapped=args.wrapped, folder_meta=args.folder_meta)
+                           wrapped=args.wrapped, folder_meta=args.folder_meta,
+                           stance_model=args.stance_model)
     message = (f"{summary.articles} articles, {summary.rows['sentences']} sentences, "
                f"{summary.rows['evidence']} evidence rows, target {summary.target} -> {summary.out}")
     if summary.skipped:
         message += f" ({len(summary.skipped)} empty articles skipped)"
     print(message, file=sys.stderr)
+
+
+def _cmd_sample(args) -> None:
+    from .coding import write_sample
+
+    sheet, side, sidecar = write_sample(args.results, args.out, n=args.n, seed=args.seed, by=args.by,
+                                        target=args.target)
+    print(f"{len(sidecar)} units in {sidecar['stratum'].nunique()} strata -> {sheet} (for the coders), "
+          f"{side} (weights; keep it from the coders)", file=sys.stderr)
+
+
+def _cmd_agreement(args) -> None:
+    from .agreement import agreement_report, report_markdown, write_report
+
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise ValueError(f"{args.out}: not a folder")
+    report = agreement_report(args.coded, results=args.results, sample=args.sample, n=args.bootstrap,
+                              min_units=args.min_units)
+    if args.cross_validate:
+        from .stance_model import DEFAULT_CORPUS, cross_validate_codes
+
+        report["cross_validation"] = cross_validate_codes(args.coded, args.corpus or DEFAULT_CORPUS,
+                                                          k=args.folds, sample=args.sample)
+        cv = report["cross_validation"].set_index("model")
+        report["verdicts"].append(
+            f"Adapted to these codes ({int(cv.loc['gain', 'folds'])}-fold by article, each fold scored by a model "
+            f"trained without it): macro-F1 {cv.iloc[0]['macro_f1']:.3f} -> {cv.iloc[1]['macro_f1']:.3f} "
+            f"(gain {cv.loc['gain', 'macro_f1']:+.3f}), alpha {cv.iloc[0]['alpha']:.3f} -> {cv.iloc[1]['alpha']:.3f} "
+            f"(gain {cv.loc['gain', 'alpha']:+.3f}) against the coders' consensus.")
+        report["markdown"] = report_markdown(report)
+    for line in report["verdicts"]:
+        print(line)
+    if args.out is not None:
+        written = write_report(report, args.out)
+        print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
 
 
 def _cmd_train(args) -> None:
@@ -170,7 +258,14 @@ def _cmd_train_stance(args) -> None:
 
     if not args.corpus_dir.is_dir():
         raise FileNotFoundError(f"{args.corpus_dir}: no such folder")
-    model, report = train(args.corpus_dir, extra=args.extra)
+    for path in args.extra:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    coded = [p for p in args.extra if p.is_file()]
+    if coded and args.out is None:
+        raise ValueError(f"{coded[0]}: a model adapted to coded files needs --out (e.g. --out my_model.npz); "
+                         "the shipped model is only rebuilt from the stance corpus")
+    model, report = train(args.corpus_dir, extra=args.extra, coded_weight=args.extra_weight)
     out = args.out or DEFAULT_PATH
     model.save(out)
     sources = ", ".join(f"{k} {v}" for k, v in report["sources"].items())

@@ -29,6 +29,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,8 +56,10 @@ class BatchResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def score_batch(articles: pd.DataFrame, target: str) -> BatchResult:
-    """Score one batch and serialise its tables (runs in worker processes too)."""
+def score_batch(articles: pd.DataFrame, target: str, stance_model: str | None = None) -> BatchResult:
+    """Score one batch and serialise its tables (runs in worker processes too).
+
+    ``stance_model``: the path of a stance model .npz (default: the shipped one)."""
     from .pipeline import analyze
 
     # A batch makes hundreds of thousands of short-lived container objects (cue hits,
@@ -67,7 +70,7 @@ def score_batch(articles: pd.DataFrame, target: str) -> BatchResult:
     gc.disable()
     try:
         articles = articles.sort_values("article_id", kind="stable").reset_index(drop=True)
-        result = analyze(articles, target=target)
+        result = analyze(articles, target=target, stance_model=_load_stance_model(stance_model))
         ids = list(articles["article_id"])
         headers, bodies, rows = {}, {}, {}
         tables = result.tables()
@@ -206,23 +209,35 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
-def _score_batches(batches, target: str, jobs: int, engine: str, scheduler: str | None):
+@lru_cache(maxsize=2)
+def _load_stance_model(path: str | None):
+    """The stance model at ``path`` (loaded once per process), or None for the shipped one."""
+    if path is None:
+        return None
+    from .stance_model import StanceModel
+
+    return StanceModel.load(path)
+
+
+
+def _score_batches(batches, target: str, jobs: int, engine: str, scheduler: str | None,
+                   stance_model: str | None = None):
     if engine == "dask":
-        yield from _dask_batches(batches, target, scheduler)
+        yield from _dask_batches(batches, target, scheduler, stance_model=stance_model)
         return
     if jobs <= 1:
         for batch in batches:
-            yield score_batch(batch, target)
+            yield score_batch(batch, target, stance_model)
         return
     import multiprocessing
     from functools import partial
 
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with context.Pool(jobs, initializer=_init_worker) as pool:
-        yield from pool.imap(partial(score_batch, target=target), batches, chunksize=1)
+        yield from pool.imap(partial(score_batch, target=target, stance_model=stance_model), batches, chunksize=1)
 
 
-def _dask_batches(batches, target: str, scheduler: str | None, window: int = 64):
+def _dask_batches(batches, target: str, scheduler: str | None, window: int = 64, stance_model: str | None = None):
     """Score batches on a Dask cluster, ``window`` batches in flight at a time, in order."""
     from dask.distributed import Client
 
@@ -230,7 +245,7 @@ def _dask_batches(batches, target: str, scheduler: str | None, window: int = 64)
     try:
         pending = []
         for batch in batches:
-            pending.append(client.submit(score_batch, batch, target, pure=False))
+            pending.append(client.submit(score_batch, batch, target, stance_model, pure=False))
             if len(pending) >= window:
                 yield pending.pop(0).result()
         for future in pending:
@@ -251,12 +266,24 @@ class RunSummary:
 def score_corpus(corpus, out, target: str = "RUS", *, jobs: int = 1, engine: str = "local",
                  scheduler: str | None = None, encoding: str = "utf-8",
                  batch_size: int = BATCH_SIZE, progress: bool | None = None,
-                 wrapped: str = "auto", folder_meta: str | None = None) -> RunSummary:
+                 wrapped: str = "auto", folder_meta: str | None = None,
+                 stance_model: str | Path | None = None) -> RunSummary:
     """Score ``corpus`` into ``out`` (the five tables plus ``corpus_countries.csv``), streaming.
 
-    ``wrapped`` and ``folder_meta`` are as in :func:`framing.corpus.article_batches`.
+    ``wrapped`` and ``folder_meta`` are as in :func:`framing.corpus.article_batches`;
+    ``stance_model`` is the path of a stance model .npz (default: the shipped one).
     """
     target = countries.resolve_code(target)
+    if stance_model is not None:
+        stance_model = str(Path(stance_model).resolve())
+        if not Path(stance_model).is_file():
+            raise FileNotFoundError(f"{stance_model}: no such stance model")
+        try:  # a bad file fails before any output is made
+            _load_stance_model(stance_model)
+        except ValueError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - not an npz, or arrays missing
+            raise ValueError(f"{stance_model}: not a stance model .npz ({type(exc).__name__}: {exc})") from None
     if engine not in ("local", "dask"):
         raise ValueError(f"unknown engine {engine!r}; use 'local' or 'dask'")
     with _sigterm_raises():
@@ -279,7 +306,7 @@ def score_corpus(corpus, out, target: str = "RUS", *, jobs: int = 1, engine: str
         # otherwise) and forked workers do not touch its pages. Unfrozen at the end.
         gc.freeze()
         try:
-            for batch in _score_batches(_chain(first, batches), target, jobs, engine, scheduler):
+            for batch in _score_batches(_chain(first, batches), target, jobs, engine, scheduler, stance_model):
                 writer.write(batch)
                 bar.update(len(batch.article_ids))
             writer.close()

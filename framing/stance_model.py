@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["SENTENCE_FEATURES", "UNIT_FEATURES", "StanceModel", "default_model",
-           "sentence_features", "train", "unit_details", "unit_features", "unit_table"]
+__all__ = ["SENTENCE_FEATURES", "UNIT_FEATURES", "StanceModel", "coded_tables", "cross_validate_codes",
+           "default_model", "sentence_features", "train", "unit_details", "unit_features", "unit_table"]
 
 CLASSES = ("against", "neutral", "favour")
 
@@ -470,10 +470,17 @@ def _macro_f1(truth, stance, band=0.2) -> float:
     return _macro_f1_labels(truth, np.where(stance <= -band, "against", np.where(stance >= band, "favour", "neutral")))
 
 
-def train(corpus_dir, extra=(), C: float | None = None, random_state: int = 0) -> tuple[StanceModel, dict]:
+def train(corpus_dir, extra=(), C: float | None = None, random_state: int = 0, coded_weight: float | None = None,
+          extra_tables=()) -> tuple[StanceModel, dict]:
     """Fit the stance model on ``corpus_dir``'s train split, plus the train and dev gold
     units of the folders in its ``extra_training.txt`` and of ``extra``; choose C by 5-fold
     article-grouped CV and the neutral class's offset on ``corpus_dir``'s dev split.
+
+    An ``extra`` path that is a file is a coded file of ``framing agreement`` (see
+    :func:`coded_tables`): all coded files given are read together, their consensus per
+    unit joins the training data, each unit counted ``coded_weight`` times (default
+    :data:`CODED_WEIGHT`). ``extra_tables`` adds ready ``(units, sentences, weight, name)``
+    feature tables (used by :func:`cross_validate_codes`).
 
     The label band is fixed (``framing.stance.NEUTRAL_BAND``, 0.2); what is tuned on dev is
     an offset added to the neutral logit of both models, the grid value that gives the best
@@ -489,12 +496,18 @@ def train(corpus_dir, extra=(), C: float | None = None, random_state: int = 0) -
     Ud, _ = feature_tables(corpus, gold, ("dev",))
     sources = {"train": len(U)}
     U, S = U.assign(weight=1.0), S.assign(weight=1.0)
-    for path, weight in [*extra_corpora(corpus_dir), *((Path(p), 1.0) for p in extra)]:
+    coded = [Path(p) for p in extra if Path(p).is_file()]
+    more = [(mu, ms, w, name) for mu, ms, w, name in extra_tables]
+    if coded:
+        mu, ms, _ = coded_tables(coded)
+        more.append((mu, ms, CODED_WEIGHT if coded_weight is None else coded_weight, "coded"))
+    added = []
+    for path, weight in [*extra_corpora(corpus_dir), *((Path(p), 1.0) for p in extra if not Path(p).is_file())]:
         tables = _extra_tables(path)
-        if tables is None:
-            continue
-        mu, ms = tables
-        sources[Path(path).name] = len(mu)
+        if tables is not None:
+            added.append((*tables, weight, Path(path).name))
+    for mu, ms, weight, name in added + more:
+        sources[name] = len(mu)
         U = pd.concat([U, mu.assign(article_id="extra:" + mu["article_id"].astype(str), weight=weight)],
                       ignore_index=True)
         S = pd.concat([S, ms.assign(weight=weight)], ignore_index=True)
@@ -597,3 +610,130 @@ def unit_table(articles: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Da
     sents.insert(0, "sentence_id", sid[f["sent_pos"]])
     sents.insert(0, "article_id", aid[f["sent_pos"]])
     return units, sents
+
+
+# ------------------------------------------------------------------ the analyst's codes (adapt)
+
+#: each coded unit of the analyst's own corpus counts this many times in training, as the
+#: seeds' real-news units do (``data/stance/extra_training.txt``)
+CODED_WEIGHT = 5.0
+#: the stance corpus the shipped model is trained on
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "data" / "stance"
+
+
+def results_articles(results, article_ids) -> pd.DataFrame:
+    """``article_id, text`` of ``article_ids``, rebuilt from a results folder's
+    ``sentences.csv``: each sentence at its offsets, the gaps between sentences filled with
+    line breaks (a line break always ends a sentence, so the sentence split, the mentions
+    and the features come out as in the scored article; tested on the seeds)."""
+    results = Path(results)
+    path = results / "sentences.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file; the coded units' sentences come from the results folder")
+    s = pd.read_csv(path, dtype=str, keep_default_na=False)
+    s = s[s["article_id"].isin(set(article_ids))]
+    rows = []
+    for article_id, g in s.groupby("article_id", sort=True):
+        text = ""
+        for start, t in zip(g["start"].astype(int), g["text"]):
+            text += "\n" * max(start - len(text), 0) + t
+        rows.append({"article_id": article_id, "text": text})
+    return pd.DataFrame(rows, columns=["article_id", "text"])
+
+
+def coded_units(coded_paths, sample=None) -> tuple[pd.DataFrame, Path, pd.Series]:
+    """The coded units of ``coded_paths`` with the coders' consensus
+    (:func:`framing.agreement.consensus`; "not a reference" units left out), the results
+    folder their sample sidecar names, and each unit's sampling weight.
+
+    The sidecar (``coding.sample.csv``, written by ``framing sample`` beside the sheet) is
+    ``sample`` or is found beside the coded files; it records the results folder, whose
+    ``sentences.csv`` holds the text of every article."""
+    from .agreement import consensus, find_sample, read_codes
+    from .coding import parse_unit_id
+
+    codes = read_codes(coded_paths)
+    side = pd.read_csv(sample, dtype=str, keep_default_na=False) if sample else find_sample(coded_paths, codes)
+    if side is None or "results" not in side.columns:
+        raise FileNotFoundError(f"{coded_paths[0]}: no sample sidecar (*.sample.csv, written by `framing sample`) "
+                                "beside it lists its units; it names the results folder the sentences come from")
+    missing = codes[~codes["unit_id"].isin(side["unit_id"])]
+    if len(missing):
+        r = missing.iloc[0]
+        raise ValueError(f"{r['file']}: row {r['row']}: unit {r['unit_id']} is not in the sample beside it")
+    cons = consensus(codes).dropna(subset=["consensus"])
+    parts = [parse_unit_id(u) for u in cons["unit_id"]]
+    units = pd.DataFrame(parts, columns=["article_id", "sentence_id", "target", "country"])
+    units["stance"] = cons["consensus"].astype(int).to_numpy()
+    units["unit_id"] = cons["unit_id"].to_numpy()
+    weights = side.set_index("unit_id")["weight"].astype(float)
+    return units, Path(side["results"].iloc[0]), weights
+
+
+def coded_tables(coded_paths, sample=None):
+    """Unit and sentence feature tables of the coded units (as :func:`feature_tables`), with
+    the consensus as the label, rebuilt from the results folder the sample sidecar names.
+    Returns ``(units, sentences, coded)``, ``coded`` being :func:`coded_units`' table."""
+    from types import SimpleNamespace
+
+    units, results, _ = coded_units(coded_paths, sample)
+    arts = results_articles(results, units["article_id"].unique())
+    targets = units.groupby("article_id")["target"].agg(lambda t: ";".join(sorted(set(t))))
+    corpus = SimpleNamespace(articles=pd.DataFrame({
+        "id": arts["article_id"], "text": arts["text"], "targets": arts["article_id"].map(targets),
+        "split": "train"}))
+    U, S = feature_tables(corpus, units, ("train",))
+    return U, S, units
+
+
+def cross_validate_codes(coded_paths, corpus_dir=DEFAULT_CORPUS, k: int = 5, sample=None,
+                         coded_weight: float = CODED_WEIGHT) -> pd.DataFrame:
+    """How much adding the analyst's codes improves agreement with them, measured honestly:
+    k-fold over the coded units grouped by article, each fold scored by a model trained on
+    ``corpus_dir`` plus the other folds' codes (C fixed at the shipped model's, the neutral
+    offset and article band re-tuned on ``corpus_dir``'s dev split as in :func:`train`),
+    beside the shipped model on the same units. Agreement is with the coders' consensus:
+    accuracy, macro-F1 and nominal alpha, unweighted and (accuracy, macro-F1) weighted by
+    the sampling weights. Returns one row per model and a ``gain`` row."""
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import GroupKFold
+
+    from .agreement import alpha
+
+    U, S, units = coded_tables(coded_paths, sample)
+    _, _, weights = coded_units(coded_paths, sample)
+    groups = U["article_id"].to_numpy()
+    k = min(k, len(set(groups)))
+    if k < 2:
+        raise ValueError(f"{coded_paths[0]}: cross-validation needs coded units from at least two articles")
+    shipped = default_model()
+    X = U[list(UNIT_FEATURES)].to_numpy(float)
+    adapted = np.full(len(U), np.nan)
+    fold_of = np.zeros(len(U), dtype=int)
+    for fold, (tr, te) in enumerate(GroupKFold(n_splits=k).split(X, groups=groups)):
+        held = set(groups[te])
+        model, _ = train(corpus_dir, C=shipped.C, extra_tables=[
+            (U.iloc[tr], S[~S["article_id"].isin(held)], coded_weight, "coded")])
+        adapted[te] = model.stance(X[te])
+        fold_of[te] = fold
+    truth = U["stance"].map(_class).to_numpy()
+    w = U.assign(unit_id=[f"{a}:{s}:{t}:{c}" for a, s, t, c in
+                          zip(U["article_id"], U["sentence_id"], U["target"], U["country"])])["unit_id"].map(weights)
+    w = w.fillna(1.0).to_numpy(float)
+    rows = []
+    for name, values in (("shipped model", shipped.stance(X)), (f"adapted ({k}-fold)", adapted)):
+        labels = np.where(values <= -0.2, "against", np.where(values >= 0.2, "favour", "neutral"))
+        present = [c for c in CLASSES if c in set(truth) | set(labels)]
+        to_num = {"against": -1.0, "neutral": 0.0, "favour": 1.0}
+        matrix = np.array([[to_num[c] for c in truth], [to_num[c] for c in labels]])
+        rows.append({"model": name, "units": len(U), "articles": len(set(groups)), "folds": k,
+                     "accuracy": float(accuracy_score(truth, labels)),
+                     "macro_f1": float(f1_score(truth, labels, labels=present, average="macro", zero_division=0)),
+                     "alpha": alpha(matrix, "nominal"),
+                     "weighted_accuracy": float(accuracy_score(truth, labels, sample_weight=w)),
+                     "weighted_macro_f1": float(f1_score(truth, labels, labels=present, average="macro",
+                                                         sample_weight=w, zero_division=0))})
+    table = pd.DataFrame(rows)
+    gain = table.iloc[1, 4:] - table.iloc[0, 4:]
+    table.loc[len(table)] = {"model": "gain", "units": len(U), "articles": len(set(groups)), "folds": k, **gain.to_dict()}
+    return table

@@ -421,3 +421,87 @@ def stance_corpus_validation(corpus_dir, split: str = "test", stance_model=None)
     pairs = dev_pairs if split == "dev" else stance_corpus_pairs(units, corpus_dir)
     return {"units": units, "pairs": pairs, "report": stance_corpus_report(units, bands),
             "pairs_report": stance_pairs_report(pairs, pair_bands), "bands": bands, "pair_bands": pair_bands}
+
+
+# ------------------------------------------------------------------ coded samples (framing agreement)
+
+
+def system_units(results, target: str | None = None) -> pd.DataFrame:
+    """The system's value of every evidence unit of a results folder: ``unit_id, article_id,
+    country, system_stance, system_label`` (the unit id as :func:`framing.coding.make_unit_id`)."""
+    from .coding import _read, make_unit_id, results_target
+
+    results = Path(results)
+    target = target or results_target(results)
+    ev = _read(results / "evidence.csv", ["article_id", "sentence_id", "country", "stance", "stance_label"])
+    return pd.DataFrame({
+        "unit_id": [make_unit_id(a, s, target, c) for a, s, c in zip(ev["article_id"], ev["sentence_id"], ev["country"])],
+        "article_id": ev["article_id"], "country": ev["country"],
+        "system_stance": pd.to_numeric(ev["stance"].replace("", np.nan)),
+        "system_label": ev["stance_label"]}).drop_duplicates("unit_id")
+
+
+def _weighted_metrics(ref_codes, system_labels, system_values, weights) -> dict:
+    """Accuracy, macro-F1 and the confusion matrix weighted by the sampling weights
+    (scikit-learn's ``sample_weight``); nominal alpha and Spearman unweighted (neither the
+    ``krippendorff`` package nor scipy takes weights)."""
+    from scipy.stats import spearmanr
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+    from .agreement import alpha
+
+    truth = _code_class(ref_codes)
+    labels = np.asarray(system_labels, dtype=str)
+    w = np.asarray(weights, dtype=float)
+    present = [c for c in STANCE_LABELS if c in set(truth) | set(labels)]
+    to_num = {"against": -1.0, "neutral": 0.0, "favour": 1.0}
+    matrix = np.vstack([np.sign(np.asarray(ref_codes, dtype=float)), [to_num[c] for c in labels]])
+    values = np.nan_to_num(np.asarray(system_values, dtype=float))
+    codes = np.asarray(ref_codes, dtype=float)
+    rho = float(spearmanr(codes, values)[0]) if np.ptp(values) > 0 and np.ptp(codes) > 0 else np.nan
+    cm = confusion_matrix(truth, labels, labels=list(STANCE_LABELS), sample_weight=w)
+    return {"accuracy": float(accuracy_score(truth, labels, sample_weight=w)),
+            "macro_f1": float(f1_score(truth, labels, labels=present, average="macro", sample_weight=w,
+                                       zero_division=0)),
+            "alpha": alpha(matrix, "nominal"), "spearman": rho,
+            "confusion": pd.DataFrame(cm, index=pd.Index(STANCE_LABELS, name="coder"),
+                                      columns=pd.Index(STANCE_LABELS, name="system"))}
+
+
+def system_vs_codes(codes: pd.DataFrame, system: pd.DataFrame, weights: pd.Series | None = None,
+                    min_units: int = 20) -> tuple[pd.DataFrame, dict]:
+    """Agreement of the system with each coder and with the coders' consensus
+    (:func:`framing.agreement.consensus`), overall and per country with at least
+    ``min_units`` coded units.
+
+    ``codes``: ``unit_id, coder, stance`` (NaN: not a reference); ``system``:
+    :func:`system_units`; ``weights``: sampling weight per unit id (default 1). Units a
+    reference calls "not a reference" are left out of its metrics and counted in
+    ``not_reference``. Returns the table (one row per reference x group: ``reference, group,
+    units, not_reference, weight, accuracy, macro_f1, alpha, spearman``; accuracy and
+    macro-F1 weighted, alpha and Spearman not) and the weighted confusion matrices by
+    (reference, group)."""
+    from .agreement import consensus
+
+    sys_ = system.set_index("unit_id")
+    refs = {coder: part.set_index("unit_id")["stance"] for coder, part in codes.groupby("coder", sort=True)}
+    if codes["coder"].nunique() >= 2:
+        refs["consensus"] = consensus(codes).set_index("unit_id")["consensus"]
+    rows, confusions = [], {}
+    for name, ref in refs.items():
+        ref = ref[ref.index.isin(sys_.index)]
+        frame = sys_.loc[ref.index].assign(ref=ref.to_numpy())
+        frame["weight"] = 1.0 if weights is None else weights.reindex(frame.index).fillna(1.0).to_numpy()
+        groups = [("all", frame)] + [(f"country {c}", g) for c, g in frame.groupby("country", sort=True)
+                                     if g["ref"].notna().sum() >= min_units]
+        for group, g in groups:
+            coded = g[g["ref"].notna()]
+            row = {"reference": name, "group": group, "units": len(coded),
+                   "not_reference": int(g["ref"].isna().sum()), "weight": float(coded["weight"].sum())}
+            if len(coded):
+                m = _weighted_metrics(coded["ref"], coded["system_label"], coded["system_stance"], coded["weight"])
+                confusions[(name, group)] = m.pop("confusion")
+                row.update(m)
+            rows.append(row)
+    columns = ["reference", "group", "units", "not_reference", "weight", "accuracy", "macro_f1", "alpha", "spearman"]
+    return pd.DataFrame(rows).reindex(columns=columns), confusions

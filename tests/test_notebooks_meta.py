@@ -34,9 +34,14 @@ def _outputs(notebook):
             yield from ((cell, output) for output in cell.outputs)
 
 
-def test_the_five_notebooks_exist():
+def test_the_six_notebooks_exist():
     names = [p.name for p in NOTEBOOKS]
-    assert [n[:2] for n in names] == ["01", "02", "03", "04", "05"], names
+    assert [n[:2] for n in names] == ["01", "02", "03", "04", "05", "06"], names
+
+
+#: notebooks that are instruments rather than views of results, and so make no chart: the
+#: coding notebook (a chart of the sample's strata would show the coder the system's labels)
+NO_FIGURES = ("06_code_a_sample.ipynb",)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -85,7 +90,7 @@ def test_figures_inline_as_png_and_no_machine_specific_output(path):
 def test_saved_figures_are_named_after_the_notebook_and_indexed(path):
     source = "\n".join(c.source for c in _read(path).cells if c.cell_type == "code")
     names = SAVED.findall(source)
-    assert names, "each notebook saves at least one figure"
+    assert names or path.name in NO_FIGURES, "each notebook saves at least one figure"
     index = pd.read_csv(ROOT / "figures" / "index.csv", dtype=str, keep_default_na=False)
     listed = dict(zip(index["name"], index["notebook"]))
     for name in names:
