@@ -219,7 +219,6 @@ def _load_stance_model(path: str | None):
     return StanceModel.load(path)
 
 
-
 def _score_batches(batches, target: str, jobs: int, engine: str, scheduler: str | None,
                    stance_model: str | None = None):
     if engine == "dask":
