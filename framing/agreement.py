@@ -160,15 +160,17 @@ def find_sample(coded_paths, codes: pd.DataFrame):
     units; None when none lists any (the report is then unweighted)."""
     from pathlib import Path
 
+    from .coding import read_sample
+
     wanted = set(codes["unit_id"])
     best, found = 0, None
     for folder in dict.fromkeys(Path(p).resolve().parent for p in coded_paths):
         for path in sorted(folder.glob("*.sample.csv")):
-            side = pd.read_csv(path, dtype=str, keep_default_na=False)
+            side = read_sample(path)
             if "unit_id" in side.columns and "weight" in side.columns:
                 overlap = len(wanted & set(side["unit_id"]))
                 if overlap > best:
-                    best, found = overlap, side.assign(sample_file=str(path))
+                    best, found = overlap, side
     return found
 
 
@@ -198,13 +200,14 @@ def agreement_report(coded_paths, results=None, sample=None, n: int = 1000, seed
     ``markdown``."""
     from pathlib import Path
 
+    from .coding import read_sample, sample_results
     from .validate import system_units, system_vs_codes
 
     codes = read_codes(coded_paths)
-    side = pd.read_csv(sample, dtype=str, keep_default_na=False) if sample else find_sample(coded_paths, codes)
+    side = read_sample(sample) if sample else find_sample(coded_paths, codes)
     target = None
-    if results is None and side is not None and "results" in side.columns:
-        results = side["results"].iloc[0]
+    if results is None:
+        results = sample_results(side)
     if side is not None and "target" in side.columns:
         target = side["target"].iloc[0]
     system = None

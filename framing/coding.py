@@ -18,8 +18,9 @@ sample is written as two files (:func:`write_sample`):
   cue or explanation, and its rows are shuffled so the strata do not show;
 * the **sample sidecar** (``coding.sample.csv``, next to the sheet), for the analyst:
   ``unit_id, stratum, population, sampled, weight, seed, target, results`` plus the
-  strata columns. ``results`` is the absolute path of the results folder, which
-  ``framing agreement`` and ``framing train-stance-model --extra`` read.
+  strata columns. ``results`` is the path of the results folder, relative to the
+  sidecar's own folder (so that a study folder can move), which ``framing agreement``
+  and ``framing train-stance-model --extra`` read (:func:`sample_results`).
 
 A **coded file** has the columns ``unit_id, coder, stance`` and optionally ``note``;
 ``stance`` is an integer from -2 to 2, or empty for "not a reference" (the sentence does
@@ -189,9 +190,29 @@ def write_sample(results, out, n: int = 200, seed: int = 0, by=("label", "countr
     if not out.parent.is_dir():
         raise FileNotFoundError(f"{out.parent}: no such folder")
     side = sample_path(out)
+    try:
+        sidecar["results"] = os.path.relpath(Path(sidecar["results"].iloc[0]), out.parent.resolve())
+    except ValueError:  # another drive (Windows): keep the absolute path
+        pass
     write_csv(sheet, out)
     write_csv(sidecar, side)
     return out, side, sidecar
+
+
+def read_sample(path) -> pd.DataFrame:
+    """A sample sidecar, with the column ``sample_file`` (its own path) added."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False).assign(sample_file=str(path))
+
+
+def sample_results(side: pd.DataFrame | None) -> Path | None:
+    """The results folder a sample sidecar names (a relative path is taken from the
+    sidecar's folder), or None."""
+    if side is None or "results" not in side.columns or not len(side):
+        return None
+    folder = Path(side["results"].iloc[0])
+    if not folder.is_absolute() and "sample_file" in side.columns:
+        folder = Path(side["sample_file"].iloc[0]).resolve().parent / folder
+    return folder
 
 
 # ------------------------------------------------------------------------------ coding

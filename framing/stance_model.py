@@ -650,11 +650,11 @@ def coded_units(coded_paths, sample=None) -> tuple[pd.DataFrame, Path, pd.Series
     ``sample`` or is found beside the coded files; it records the results folder, whose
     ``sentences.csv`` holds the text of every article."""
     from .agreement import consensus, find_sample, read_codes
-    from .coding import parse_unit_id
+    from .coding import parse_unit_id, read_sample, sample_results
 
     codes = read_codes(coded_paths)
-    side = pd.read_csv(sample, dtype=str, keep_default_na=False) if sample else find_sample(coded_paths, codes)
-    if side is None or "results" not in side.columns:
+    side = read_sample(sample) if sample else find_sample(coded_paths, codes)
+    if sample_results(side) is None:
         raise FileNotFoundError(f"{coded_paths[0]}: no sample sidecar (*.sample.csv, written by `framing sample`) "
                                 "beside it lists its units; it names the results folder the sentences come from")
     missing = codes[~codes["unit_id"].isin(side["unit_id"])]
@@ -667,7 +667,7 @@ def coded_units(coded_paths, sample=None) -> tuple[pd.DataFrame, Path, pd.Series
     units["stance"] = cons["consensus"].astype(int).to_numpy()
     units["unit_id"] = cons["unit_id"].to_numpy()
     weights = side.set_index("unit_id")["weight"].astype(float)
-    return units, Path(side["results"].iloc[0]), weights
+    return units, sample_results(side), weights
 
 
 def coded_tables(coded_paths, sample=None):
