@@ -246,3 +246,16 @@ def test_test_split_workflow_with_the_system(test_split_coders, tmp_path):
     # measured 2026-11-29: coders alpha 0.808, the system against their consensus 0.221
     assert coders.loc["nominal", "alpha"] > 0.75
     assert 0.1 < system.loc[("consensus", "all"), "alpha"] < coders.loc["nominal", "alpha"]
+
+
+def test_the_seeds_coding_sample_two_independent_coders(tmp_path, capsys):
+    """data/seeds_coding: two coders who worked apart; their alpha and the system's
+    agreement are the numbers data/seeds_coding/README.md reports (measured, not bounds)."""
+    folder = ROOT / "data" / "seeds_coding"
+    coded = [str(folder / "coder_a.csv"), str(folder / "coder_b.csv")]
+    assert main(["agreement", *coded, "--out", str(tmp_path / "report")]) == 0
+    coders = pd.read_csv(tmp_path / "report" / "coders.csv").set_index("level")
+    assert round(coders.loc["nominal", "alpha"], 3) == 0.944 and round(coders.loc["interval", "alpha"], 3) == 0.962
+    system = pd.read_csv(tmp_path / "report" / "system.csv")
+    row = system[(system["reference"] == "consensus") & (system["group"] == "all")].iloc[0]
+    assert row["units"] == 60 and round(row["alpha"], 3) == 0.391 and round(row["macro_f1"], 2) == 0.61
