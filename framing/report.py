@@ -565,7 +565,7 @@ HANDFUL = 12
 #: Countries drawn by name in the charts for many articles (by salience); the rest are "other".
 TOP_COUNTRIES = 8
 #: Rows per chunk when reading the per-sentence tables.
-CHUNK = 200_000
+CHUNK = 50_000
 #: Most sentences a notebook shows or plots one by one.
 SAMPLE = 2_000
 OTHER = "other"
