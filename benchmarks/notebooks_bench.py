@@ -9,7 +9,7 @@ it with ``framing score --jobs 2`` (not timed here; ``make bench`` times scoring
 executes notebooks 01-04 against the results, one fresh kernel each, on copies whose
 ``parameters`` cell is rewritten, with ``FRAMING_FIGURES`` in the work folder so the
 committed figures are untouched. Prints wall time per notebook and the peak resident
-memory of the largest kernel (``RUSAGE_CHILDREN``).
+memory of each notebook's kernel (``RUSAGE_CHILDREN`` of a process that runs only it).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -82,23 +81,25 @@ def main(argv=None) -> int:
         return subprocess.run([sys.executable, __file__, "--articles", str(args.articles), "--work",
                                str(work), "--skip-score"]).returncode
     os.environ["FRAMING_FIGURES"] = str(work / "figures")
-    from framing.notebooks import execute
-
     folder = work / "notebooks"
     folder.mkdir(exist_ok=True)
     values = {"CORPUS": str(corpus), "RESULTS": str(results), "TARGET": "RUS",
               "TITLE": f"{args.articles:,} synthetic articles"}
-    total = 0.0
+    total, peaks = 0.0, []
     for source in sorted((ROOT / "notebooks").glob("0[1-4]_*.ipynb")):
         dest = folder / source.name
         parameterise(source, dest, values)
+        # one process per notebook, so that RUSAGE_CHILDREN is that notebook's kernel alone
+        code = ("import resource, sys; from framing.notebooks import execute; execute(sys.argv[1]); "
+                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
         t0 = time.perf_counter()
-        execute(dest)
+        done = subprocess.run([sys.executable, "-c", code, str(dest)], check=True, capture_output=True, text=True)
         seconds = time.perf_counter() - t0
+        peak = int(done.stdout.split()[-1]) / 1024
         total += seconds
-        print(f"{source.name}: {seconds:.1f} s")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"notebooks 01-04: {total:.1f} s in all; largest kernel peak RSS {peak:.0f} MB")
+        peaks.append(peak)
+        print(f"{source.name}: {seconds:.1f} s, kernel peak RSS {peak:.0f} MB")
+    print(f"notebooks 01-04: {total:.1f} s in all; largest kernel peak RSS {max(peaks):.0f} MB")
     return 0
 
 

@@ -312,7 +312,7 @@ def interval_plot(scores: pd.DataFrame, *, ax=None, group: str = "article", item
     ax.set_xlabel(xlabel)
     if n is not None:
         for yi, value in zip(positions, rows[n]):
-            ax.text(1.0, yi, f"n={int(value)}", transform=ax.get_yaxis_transform(), ha="left",
+            ax.text(1.0, yi, f"n={int(value):,}", transform=ax.get_yaxis_transform(), ha="left",
                     va="center", fontsize=8, color="#555555", clip_on=False)
     return ax
 
@@ -446,7 +446,9 @@ def length_histograms(words: pd.Series, sentence_lengths: pd.DataFrame, bins: in
     fig, (left, right) = new_figure(2.9, ncols=2)
     left.hist(words, bins=bins, color=OKABE_ITO[0], edgecolor="white", linewidth=0.4)
     left.axvline(float(np.median(words)), color="black", linewidth=1.2)
-    left.set_xlabel(f"words per article (line: median {int(np.median(words)):,})")
+    left.text(float(np.median(words)), 1.0, f" median {int(np.median(words)):,}", transform=left.get_xaxis_transform(),
+              ha="left", va="top", fontsize=8)
+    left.set_xlabel("words per article")
     left.set_ylabel("articles")
     lengths = sentence_lengths.groupby("words")["n"].sum()
     cut = int(np.ceil(np.percentile(np.repeat(lengths.index, lengths.to_numpy()), 99.5))) if len(lengths) else 1
@@ -455,7 +457,9 @@ def length_histograms(words: pd.Series, sentence_lengths: pd.DataFrame, bins: in
     cumulative = lengths.cumsum()
     median = int(cumulative.index[np.searchsorted(cumulative.to_numpy(), cumulative.iloc[-1] / 2)]) if len(lengths) else 0
     right.axvline(median, color="black", linewidth=1.2)
-    right.set_xlabel(f"words per sentence (line: median {median}; longest 0.5% not drawn)")
+    right.text(median, 1.0, f" median {median}", transform=right.get_xaxis_transform(), ha="left", va="top",
+               fontsize=8)
+    right.set_xlabel("words per sentence (99.5% shown)")
     right.set_ylabel("sentences")
     for ax in (left, right):
         ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))

@@ -382,11 +382,14 @@ def length_finding(result) -> str:
     n = len(result.articles)
     text = f"The articles run from {words.min():,} to {words.max():,} words"
     verbs = {"outlet": "names its outlet", "author": "its author", "date": "its date"}
-    missing = [f for f in verbs if stated[f] < n]
-    if missing:
+    some = [f for f in verbs if 0 < stated[f] < n]
+    if some:
         parts = [f"{number_word(int(stated[f]))} {verbs[f] if i == 0 else verbs[f].replace('names ', '')}"
-                 for i, f in enumerate(missing)]
+                 for i, f in enumerate(some)]
         text += "; only " + _join(parts)
+    none = [f"its {f}" for f in verbs if stated[f] == 0 and n]
+    if none:
+        text += f"; {'none' if n > 2 else 'neither'} states {_join(none).replace(' and ', ' or ')}"
     return text
 
 
@@ -452,11 +455,15 @@ def interval_finding(rows: pd.DataFrame, target: str = "RUS") -> str:
     return text
 
 
-def overview_finding(result) -> str:
-    """Contrast the spread of stance with the spread of tone across articles."""
-    stance, tone = result.articles["stance"], result.articles["sentiment"]
+def overview_finding(result, table: pd.DataFrame | None = None, by: str | None = None) -> str:
+    """Contrast the spread of stance with the spread of tone across articles, or across the
+    groups of :func:`group_overview` (``table``, grouped ``by``)."""
+    if table is None:
+        stance, tone, what = result.articles["stance"], result.articles["sentiment"], "the articles"
+    else:
+        stance, tone, what = table["stance"], table["tone (VADER)"], f"{by or 'group'}s"
     return (f"Stance toward {country_name(result.target)} ranges from {signed(stance.min())} to "
-            f"{signed(stance.max())} across the articles, but their mean tone stays between "
+            f"{signed(stance.max())} across {what}, but their mean tone stays between "
             f"{signed(tone.min())} and {signed(tone.max())}")
 
 
@@ -565,7 +572,7 @@ HANDFUL = 12
 #: Countries drawn by name in the charts for many articles (by salience); the rest are "other".
 TOP_COUNTRIES = 8
 #: Rows per chunk when reading the per-sentence tables.
-CHUNK = 50_000
+CHUNK = 20_000
 #: Most sentences a notebook shows or plots one by one.
 SAMPLE = 2_000
 OTHER = "other"
@@ -595,10 +602,34 @@ def _table_path(folder, name: str):
     return path
 
 
-def read_chunks(folder, name: str, columns=None, chunksize: int = CHUNK):
+def _read_typed(folder, name: str) -> pd.DataFrame:
+    """A whole table with the types of :func:`_convert`, parsed directly (no text copy of
+    the numbers first, so reading costs little more than the table itself)."""
+    path = _table_path(folder, name)
+    header = pd.read_csv(path, nrows=0).columns
+    kinds = _convert(name, pd.DataFrame({c: pd.Series(["0"], dtype=object) for c in header})).dtypes
+    dtype, na = {}, {}
+    for column, kind in kinds.items():
+        if kind == object:
+            dtype[column] = str
+        elif kind == bool:
+            dtype[column] = str
+        else:
+            dtype[column] = "int64" if column in _INT_COLUMNS else "float64"
+            na[column] = [""]
+    # in chunks: the parser's buffers stay small, and the peak is about the table itself
+    chunks = list(pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=na, chunksize=CHUNK))
+    table = pd.concat(chunks, ignore_index=True) if chunks else pd.read_csv(path, dtype=dtype, nrows=0)
+    for column, kind in kinds.items():
+        if kind == bool:
+            table[column] = table[column] == "True"
+    return table
+
+
+def read_chunks(folder, name: str, columns=None, chunksize: int | None = None):
     """The table ``NAME.csv`` of ``folder`` in chunks of ``chunksize`` rows, only ``columns``."""
     path = _table_path(folder, name)
-    reader = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=columns, chunksize=chunksize)
+    reader = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=columns, chunksize=chunksize or CHUNK)
     for chunk in reader:
         yield _convert(name, chunk)
 
@@ -650,10 +681,8 @@ class Study:
         if result is not None:
             self.articles, self.scores, self.target = result.articles, result.scores, result.target
             return
-        self.articles = _convert("articles", pd.read_csv(_table_path(folder, "articles"), dtype=str,
-                                                         keep_default_na=False))
-        self.scores = _convert("scores", pd.read_csv(_table_path(folder, "scores"), dtype=str,
-                                                     keep_default_na=False))
+        self.articles = _read_typed(folder, "articles")
+        self.scores = _read_typed(folder, "scores")
         self.target = target or self._guess_target()
 
     @classmethod
@@ -871,9 +900,13 @@ def _bootstrap_mean(weighted: np.ndarray, weights: np.ndarray, samples: int, see
     k = len(weights)
     if k < 2:
         return np.nan, np.nan
-    index = np.random.default_rng(seed).integers(0, k, size=(samples, k))
-    means = weighted[index].sum(axis=1) / weights[index].sum(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
+    rng = np.random.default_rng(seed)
+    batch = max(1, min(samples, 1_000_000 // k))  # at most a million draws at once: memory stays flat
+    means = []
+    for start in range(0, samples, batch):
+        index = rng.integers(0, k, size=(min(batch, samples - start), k))
+        means.append(weighted[index].sum(axis=1) / weights[index].sum(axis=1))
+    low, high = np.percentile(np.concatenate(means), [2.5, 97.5])
     return float(low), float(high)
 
 
@@ -943,6 +976,16 @@ def group_finding(table: pd.DataFrame, target: str, by: str = "outlet") -> str:
     name = country_name(target)
     cells = table[table["stance_low"].notna()]
     against, favour = _clear(cells)
+    if by in ("corpus", "all"):
+        named = cells[cells["country"] != OTHER]
+        against, favour = _clear(named)
+        text = f"Over the corpus, stance lies clearly against {name} for {len(against):,} of {len(named):,} countries"
+        if len(favour):
+            text += f" and clearly in its favour for {len(favour):,}"
+        if len(named):
+            worst = named.sort_values(["stance", "country"], kind="stable").iloc[0]
+            text += f"; most critical: {worst['country_name']} ({signed(worst['stance'])})"
+        return text
     noun = {"outlet": "outlet", "genre": "genre", "period": "period"}.get(by, "group")
     text = (f"In {len(against):,} of {len(cells):,} {noun}–country cells the stance lies clearly "
             f"against {name}")

@@ -163,3 +163,26 @@ def test_time_finding_says_steady_when_nothing_moves():
     assert report.time_finding(table, "IND", band=0.08) == (
         "Stance toward India by month holds steady: no leading country moves by 0.08 or more between "
         "2024-01 and 2024-02")
+
+
+def test_length_finding_for_many_articles_and_missing_fields():
+    articles = _articles(30, outlets=("A", "B"), dates=("2024-01-01",)).assign(words=[100 + i for i in range(30)])
+    study = report.Study(None, result=_Fake(articles, pd.DataFrame(), "CHN"))
+    assert report.length_finding(study) == "The articles run from 100 to 129 words; none states its author"
+
+
+def test_overview_finding_for_groups_names_the_target():
+    table = pd.DataFrame({"stance": [-0.2, 0.1], "tone (VADER)": [-0.05, 0.02]})
+    text = report.overview_finding(_Fake(None, None, "TUR"), table, "outlet")
+    assert text == ("Stance toward Turkey ranges from −0.20 to +0.10 across outlets, but their mean tone stays "
+                    "between −0.05 and +0.02")
+
+
+def test_corpus_finding_counts_named_countries_only():
+    table = pd.DataFrame({"group": ["all articles"] * 3, "country": ["USA", "FRA", report.OTHER],
+                          "country_name": ["United States", "France", "other countries"],
+                          "stance": [-0.5, 0.4, -0.3], "stance_low": [-0.7, 0.2, -0.4],
+                          "stance_high": [-0.3, 0.6, -0.2], "stance_label": ["against", "favour", "against"]})
+    assert report.group_finding(table, "CHN", "corpus") == (
+        "Over the corpus, stance lies clearly against China for 1 of 2 countries and clearly in its favour "
+        "for 1; most critical: United States (−0.50)")
