@@ -193,6 +193,10 @@ def save_figure(fig, name: str, *, title: str = "", caption: str = "", notebook:
 # ----------------------------------------------------------------------------- charts
 
 
+def _shorten(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
 def _text_colour(rgba) -> str:
     luminance = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]
     return "white" if luminance < 0.5 else "black"
@@ -220,9 +224,15 @@ def heatmap(values: pd.DataFrame, labels: pd.DataFrame | None = None, *, divergi
         top = vmax or (float(np.nanmax(data)) if finite else 1.0)
         norm = matplotlib.colors.Normalize(vmin=0, vmax=max(top, 1e-9))
         colours = plt.get_cmap(cmap or SALIENCE_CMAP).copy()
-    colours.set_bad("#F2F2F2")
+    colours = colours.with_extremes(bad="#F2F2F2")
     image = ax.imshow(masked, cmap=colours, norm=norm, aspect="auto", interpolation="nearest")
-    ax.set_xticks(range(values.shape[1]), [str(c) for c in values.columns], fontsize=8.5)
+    columns = [str(c) for c in values.columns]
+    if values.shape[1] > 7:  # many columns: one slanted line each, so neighbours never collide
+        columns = [_shorten(c.replace("\n", " "), 24) for c in columns]
+        ax.set_xticks(range(values.shape[1]), columns, fontsize=8, rotation=35,
+                      ha="left" if xlabels_top else "right", rotation_mode="anchor")
+    else:
+        ax.set_xticks(range(values.shape[1]), columns, fontsize=8.5)
     ax.set_yticks(range(values.shape[0]), [str(i) for i in values.index])
     if xlabels_top:
         ax.xaxis.tick_top()

@@ -487,11 +487,15 @@ def frames_finding(result) -> str:
         used = counts[counts["article_id"].isin(ids)].groupby("frame")[side].sum()
         used = used[used > 0].sort_index().sort_values(ascending=False, kind="stable")
         top = [f for f in used.index if f != "support"][:2]
+        if not top:
+            continue
         top = [f"rejected {f} claims" if side == "favour" and polarity.get(f, 0) < 0 else f for f in top]
         kind = "critical" if side == "against" else "favourable"
         who = (f"the {number_word(len(ids))} {kind} articles" if len(ids) > 1 else f"article {ids[0].split('_')[0]}")
         verb = ("lean on" if len(ids) > 1 else "leans on") if not parts else "on"
         parts.append(f"{who} {verb} {_join(top)}")
+    if not parts:
+        return f"No article labelled for or against {country_name(result.target)} uses a frame cue"
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]
 
@@ -798,7 +802,7 @@ def open_study(folder, target: str | None = None) -> Study:
 # ---------------------------------------------------------------------------- charts that fit the corpus
 
 #: Most columns (outlets, genres) drawn by name; the rest are summed as "other".
-TOP_GROUPS = 10
+TOP_GROUPS = 8
 NOT_STATED = "not stated"
 
 
@@ -919,7 +923,8 @@ def group_stance(result, by: str | None = "outlet", top: int = TOP_COUNTRIES, sa
     weighted by its number of sentences); its 95% interval is a percentile bootstrap over
     articles (``samples`` resamples, fixed ``seed``), since sentences of one article are not
     independent. Columns ``group, country, country_name, stance, stance_low, stance_high,
-    stance_label, articles, sentences``; no interval for a one-article cell.
+    stance_label, articles, sentences, rank`` (``rank``: the country's place by salience,
+    'other' last); no interval for a one-article cell.
     """
     study = as_study(result)
     band = article_band() if band is None else band
@@ -946,15 +951,16 @@ def group_stance(result, by: str | None = "outlet", top: int = TOP_COUNTRIES, sa
                      "articles": len(part), "sentences": int(w.sum())})
     table = pd.DataFrame(rows, columns=["group", "country", "country_name", "stance", "stance_low", "stance_high",
                                         "stance_label", "articles", "sentences"])
-    table["_g"], table["_c"] = table["group"].map(group_order), table["country"].map(order)
-    return table.sort_values(["_g", "_c"], kind="stable").drop(columns=["_g", "_c"]).reset_index(drop=True)
+    table["_g"], table["rank"] = table["group"].map(group_order), table["country"].map(order)
+    return table.sort_values(["_g", "rank"], kind="stable").drop(columns="_g").reset_index(drop=True)
 
 
 def group_matrix(table: pd.DataFrame):
     """Countries x columns from :func:`group_stance`: ``(values, labels)``, labels reading
     the stance and its number of sentences ('−0.32\\nn=1,204')."""
     columns = list(dict.fromkeys(table["group"]))
-    rows = list(dict.fromkeys(table["country_name"]))
+    ranked = table.sort_values("rank", kind="stable") if "rank" in table else table
+    rows = list(dict.fromkeys(ranked["country_name"]))  # by salience, "other countries" last
     values = table.pivot(index="country_name", columns="group", values="stance").reindex(index=rows, columns=columns)
     labels = pd.DataFrame("", index=values.index, columns=values.columns)
     for _, r in table.iterrows():
@@ -1007,6 +1013,8 @@ def time_finding(table: pd.DataFrame, target: str, unit: str = "month", band: fl
     country, from :func:`group_stance` with ``by='period'``; below ``band``, steady."""
     name = country_name(target)
     dated = table[(table["group"] != "undated") & (table["country"] != OTHER)]
+    if "stance_low" in dated and dated["stance_low"].notna().any():
+        dated = dated[dated["stance_low"].notna()]  # periods of two or more articles, when there are such
     shifts = []
     for country, part in dated.groupby("country", sort=True):
         part = part.sort_values("group")
@@ -1116,9 +1124,15 @@ def show_table(table: pd.DataFrame, max_rows: int = SAMPLE):
         return table
     import itables
 
-    itables.init_notebook_mode(connected=False)
+    global _ITABLES_READY
+    if not _ITABLES_READY:  # the offline DataTables bundle, once per kernel
+        itables.init_notebook_mode(connected=False)
+        _ITABLES_READY = True
     itables.show(table, connected=False, classes="display compact", maxBytes=0)
     return None
+
+
+_ITABLES_READY = False
 
 
 def evidence_viewer(result, article_id: str | None = None, country: str | None = None, max_articles: int = 500):

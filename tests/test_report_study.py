@@ -186,3 +186,20 @@ def test_corpus_finding_counts_named_countries_only():
     assert report.group_finding(table, "CHN", "corpus") == (
         "Over the corpus, stance lies clearly against China for 1 of 2 countries and clearly in its favour "
         "for 1; most critical: United States (−0.50)")
+
+
+def test_frames_finding_without_frames_says_so():
+    articles = pd.DataFrame({"article_id": ["a", "b"], "stance_label": ["against", "neutral"]})
+    study = report.Study(None, result=_Fake(articles, pd.DataFrame(), "CHN"))
+    study._cache["frames"] = pd.DataFrame(columns=["article_id", "frame", "against", "favour", "net"])
+    assert report.frames_finding(study) == "No article labelled for or against China uses a frame cue"
+
+
+def test_group_matrix_rows_by_salience_other_last():
+    table = pd.DataFrame({"group": ["A", "A", "B"], "country": ["other", "USA", "FRA"],
+                          "country_name": ["other countries", "United States", "France"],
+                          "stance": [0.1, -0.2, 0.3], "sentences": [5, 1200, 2], "rank": [2, 0, 1]})
+    values, labels = report.group_matrix(table)
+    assert list(values.index) == ["United States", "France", "other countries"]
+    assert list(values.columns) == ["A", "B"]
+    assert labels.at["United States", "A"] == "−0.20\nn=1,200" and labels.at["France", "A"] == ""
