@@ -105,7 +105,7 @@ def corpus_label(title: str, corpus=None) -> str:
 def stance_label(target_name: str, interval: bool = False) -> str:
     """The axis or colour-bar label of a stance scale toward ``target_name``."""
     text = f"stance toward {target_name} (−1 against … +1 favour)"
-    return text + ", 95% interval" if interval else text
+    return text + "\nmean and 95% interval" if interval else text
 
 
 def _signed_tick(value, _position=None) -> str:
@@ -318,6 +318,7 @@ def interval_plot(scores: pd.DataFrame, *, ax=None, group: str = "article", item
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     ax.set_xlim(-1.05, 1.05)
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1], ["−1", "−0.5", "0", "+0.5", "+1"])
     ax.set_ylim(-(y - 0.4), 0.6)
     ax.set_xlabel(xlabel)
     if n is not None:

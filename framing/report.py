@@ -352,7 +352,8 @@ def group_overview(result, by: str | None, samples: int = 1000, seed: int = 0) -
         stance = float(sw.sum() / w.sum()) if w.sum() else np.nan
         low, high = _bootstrap_mean(sw, w, samples, seed)
         words = part["sentences"].to_numpy(dtype=float)
-        rows.append({"article": f"{group} ({len(part):,})", "words": int(part["words"].sum()),
+        short = group if len(group) <= 26 else group[:25].rstrip() + "…"
+        rows.append({"article": f"{short} ({len(part):,})", "words": int(part["words"].sum()),
                      "target_sentences": int(w.sum()), "stance": stance, "stance_low": low, "stance_high": high,
                      "stance_label": "against" if stance < -band else "favour" if stance > band else "neutral",
                      "tone (VADER)": float((part["sentiment"] * words).sum() / words.sum()) if words.sum() else np.nan})
