@@ -203,3 +203,19 @@ def test_group_matrix_rows_by_salience_other_last():
     assert list(values.index) == ["United States", "France", "other countries"]
     assert list(values.columns) == ["A", "B"]
     assert labels.at["United States", "A"] == "−0.20\nn=1,200" and labels.at["France", "A"] == ""
+
+
+def test_evidence_viewer_headless_shows_the_strongest_cell_as_html(full, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    monkeypatch.setenv("FRAMING_INTERACTIVE", "0")
+    study = report.Study(RESULTS, "RUS")
+    report.evidence_viewer(study)
+    assert len(shown) == 1
+    html = shown[0].data
+    scores = full.scores[full.scores["target_sentences"] >= 2]
+    best = scores.loc[scores["stance"].abs().idxmax()]
+    assert html == report.evidence_html(study, best["article_id"], best["country"])
+    assert "<mark" in html and "ipywidgets" not in html
