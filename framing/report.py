@@ -463,6 +463,9 @@ def overview_finding(result, table: pd.DataFrame | None = None, by: str | None =
         stance, tone, what = result.articles["stance"], result.articles["sentiment"], "the articles"
     else:
         stance, tone, what = table["stance"], table["tone (VADER)"], f"{by or 'group'}s"
+        if signed(stance.min()) == signed(stance.max()):
+            return (f"Stance toward {country_name(result.target)} is {signed(stance.min())} in every "
+                    f"{by or 'group'}, and mean tone lies between {signed(tone.min())} and {signed(tone.max())}")
     return (f"Stance toward {country_name(result.target)} ranges from {signed(stance.min())} to "
             f"{signed(stance.max())} across {what}, but their mean tone stays between "
             f"{signed(tone.min())} and {signed(tone.max())}")

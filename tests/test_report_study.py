@@ -219,3 +219,9 @@ def test_evidence_viewer_headless_shows_the_strongest_cell_as_html(full, monkeyp
     best = scores.loc[scores["stance"].abs().idxmax()]
     assert html == report.evidence_html(study, best["article_id"], best["country"])
     assert "<mark" in html and "ipywidgets" not in html
+
+
+def test_overview_finding_when_groups_agree():
+    table = pd.DataFrame({"stance": [-0.131, -0.129], "tone (VADER)": [-0.05, -0.04]})
+    assert report.overview_finding(_Fake(None, None, "RUS"), table, "outlet") == (
+        "Stance toward Russia is −0.13 in every outlet, and mean tone lies between −0.05 and −0.04")
