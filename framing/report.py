@@ -871,7 +871,10 @@ def article_groups(articles: pd.DataFrame, by: str | None = None, width: int | N
     beyond the ``top`` most frequent values, 'other')."""
     ids = articles["article_id"].to_numpy()
     if by is None:
-        return pd.Series([article_label(row, width) for _, row in articles.iterrows()], index=ids)
+        labels = pd.Series([article_label(row, width) for _, row in articles.iterrows()], index=ids)
+        if labels.duplicated().any():  # two articles must never share a column
+            labels = pd.Series([f"{label} ({i})" for label, i in zip(labels, ids)], index=ids)
+        return labels
     if by == "all":
         return pd.Series("all articles", index=ids)
     if by == "period":

@@ -225,3 +225,9 @@ def test_overview_finding_when_groups_agree():
     table = pd.DataFrame({"stance": [-0.131, -0.129], "tone (VADER)": [-0.05, -0.04]})
     assert report.overview_finding(_Fake(None, None, "RUS"), table, "outlet") == (
         "Stance toward Russia is −0.13 in every outlet, and mean tone lies between −0.05 and −0.04")
+
+
+def test_articles_never_share_a_column():
+    articles = pd.DataFrame({"article_id": ["a_1", "a_2"], "outlet": ["Wire", "Wire"], "words": [10, 10]})
+    groups = report.article_groups(articles)
+    assert groups.nunique() == 2 and list(groups) == ["a Wire (a_1)", "a Wire (a_2)"]
