@@ -28,8 +28,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 ## JupyterLab on the project (with --allow-root when run as root, as in many containers).
+## FRAMING_INTERACTIVE=1: sortable, searchable tables (itables) and the evidence viewer's dropdowns.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/ $$(test "$$(id -u)" = 0 && echo --allow-root)
+	FRAMING_INTERACTIVE=1 $(BIN)/jupyter lab notebooks/ $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 ## Throughput and memory against the obvious pipeline (by hand; not part of `make test`).
 bench: $(STAMP)

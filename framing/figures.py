@@ -23,6 +23,7 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
@@ -89,6 +90,29 @@ CORPUS = "five news articles on Russia and its allies (seeds/)"
 
 def source_line(corpus: str = CORPUS) -> str:
     return f"Source: {corpus}; framing {__version__}"
+
+
+def corpus_label(title: str, corpus=None) -> str:
+    """What the source line names: the study's ``TITLE`` and the corpus's file or folder
+    name ('five news articles on Russia and its allies (seeds/)')."""
+    if not corpus:
+        return title
+    path = Path(str(corpus))
+    name = path.name + ("/" if not path.suffix else "")
+    return f"{title} ({name})"
+
+
+def stance_label(target_name: str, interval: bool = False) -> str:
+    """The axis or colour-bar label of a stance scale toward ``target_name``."""
+    text = f"stance toward {target_name} (−1 against … +1 favour)"
+    return text + "\nmean and 95% interval" if interval else text
+
+
+def _signed_tick(value, _position=None) -> str:
+    if not value:
+        return "0"
+    text = f"{value:+.0f}" if float(value).is_integer() else f"{value:+.1f}"
+    return text.replace("-", "−")
 
 
 def new_figure(height: float, ncols: int = 1, nrows: int = 1, width: float = WIDTH, **kwargs):
@@ -169,6 +193,10 @@ def save_figure(fig, name: str, *, title: str = "", caption: str = "", notebook:
 # ----------------------------------------------------------------------------- charts
 
 
+def _shorten(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
 def _text_colour(rgba) -> str:
     luminance = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]
     return "white" if luminance < 0.5 else "black"
@@ -196,9 +224,15 @@ def heatmap(values: pd.DataFrame, labels: pd.DataFrame | None = None, *, divergi
         top = vmax or (float(np.nanmax(data)) if finite else 1.0)
         norm = matplotlib.colors.Normalize(vmin=0, vmax=max(top, 1e-9))
         colours = plt.get_cmap(cmap or SALIENCE_CMAP).copy()
-    colours.set_bad("#F2F2F2")
+    colours = colours.with_extremes(bad="#F2F2F2")
     image = ax.imshow(masked, cmap=colours, norm=norm, aspect="auto", interpolation="nearest")
-    ax.set_xticks(range(values.shape[1]), [str(c) for c in values.columns], fontsize=8.5)
+    columns = [str(c) for c in values.columns]
+    if values.shape[1] > 7:  # many columns: one slanted line each, so neighbours never collide
+        columns = [_shorten(c.replace("\n", " "), 24) for c in columns]
+        ax.set_xticks(range(values.shape[1]), columns, fontsize=8, rotation=35,
+                      ha="left" if xlabels_top else "right", rotation_mode="anchor")
+    else:
+        ax.set_xticks(range(values.shape[1]), columns, fontsize=8.5)
     ax.set_yticks(range(values.shape[0]), [str(i) for i in values.index])
     if xlabels_top:
         ax.xaxis.tick_top()
@@ -226,13 +260,26 @@ def heatmap(values: pd.DataFrame, labels: pd.DataFrame | None = None, *, divergi
     if colorbar:
         bar.set_label(colorbar_label, fontsize=9)
         bar.outline.set_visible(False)
-        bar.ax.tick_params(length=2)
+        bar.ax.tick_params(length=2, labelsize=8)
+        # Five ticks at most (the ends, the middle, the quarters), so labels never run together.
+        if diverging:
+            limit = norm.vmax
+            if limit == 1.0:
+                bar.set_ticks([-1, -0.5, 0, 0.5, 1])
+            else:
+                bar.locator = matplotlib.ticker.MaxNLocator(nbins=4, symmetric=True)
+                bar.update_ticks()
+            bar.ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_signed_tick))
+            bar.ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_signed_tick))
+        else:
+            bar.locator = matplotlib.ticker.MaxNLocator(nbins=4)
+            bar.update_ticks()
     return image
 
 
 def interval_plot(scores: pd.DataFrame, *, ax=None, group: str = "article", item: str = "country",
                   label_of=None, group_label_of=None, n: str | None = "target_sentences",
-                  xlabel: str = "stance toward Russia (−1 against … +1 favour), 95% interval",
+                  xlabel: str = "stance (−1 against … +1 favour), 95% interval",
                   band: float = 0.2):
     """Stance with its 95% interval, one row per ``item``, under a bold heading per ``group``.
 
@@ -271,11 +318,12 @@ def interval_plot(scores: pd.DataFrame, *, ax=None, group: str = "article", item
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     ax.set_xlim(-1.05, 1.05)
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1], ["−1", "−0.5", "0", "+0.5", "+1"])
     ax.set_ylim(-(y - 0.4), 0.6)
     ax.set_xlabel(xlabel)
     if n is not None:
         for yi, value in zip(positions, rows[n]):
-            ax.text(1.0, yi, f"n={int(value)}", transform=ax.get_yaxis_transform(), ha="left",
+            ax.text(1.0, yi, f"n={int(value):,}", transform=ax.get_yaxis_transform(), ha="left",
                     va="center", fontsize=8, color="#555555", clip_on=False)
     return ax
 
@@ -359,3 +407,106 @@ def quadrant_scatter(data: pd.DataFrame, x: str, y: str, *, hue: str, ax=None, p
                 color="#333333", bbox=dict(facecolor="white", edgecolor="#BBBBBB", linewidth=0.5,
                                            boxstyle="round,pad=0.25"), zorder=4)
     return ax
+
+
+def time_multiples(table: pd.DataFrame, *, countries: list[str], periods: list[str], ncols: int = 3,
+                   band: float = 0.2, ylabel: str = "stance", height_per_row: float = 1.55):
+    """Small multiples of stance over time, one panel per country (``countries``, display
+    names in ``table['country_name']``), ``periods`` on a shared x axis, the 95% interval as
+    a band and the neutral ``band`` in grey; point size encodes the number of sentences.
+
+    ``table`` is :func:`framing.report.group_stance` with ``by='period'``. Returns ``fig``.
+    """
+    nrows = int(np.ceil(len(countries) / ncols))
+    fig, axes = new_figure(height_per_row * nrows + 1.0, ncols=ncols, nrows=nrows, sharex=True, sharey=True,
+                           squeeze=False)
+    x = {p: i for i, p in enumerate(periods)}
+    biggest = max(1, int(table["sentences"].max())) if len(table) else 1
+    step = max(1, int(np.ceil(len(periods) / 3)))  # three labels fit a panel's width
+    for k, ax in enumerate(axes.flat):
+        if k >= len(countries):
+            ax.axis("off")
+            continue
+        rows = table[(table["country_name"] == countries[k]) & table["group"].isin(x)]
+        rows = rows.assign(x=rows["group"].map(x)).sort_values("x")
+        ax.axhspan(-band, band, color="#F2F2F2", linewidth=0, zorder=0)
+        ax.axhline(0, color="#333333", linewidth=0.6, zorder=1)
+        ax.fill_between(rows["x"], rows["stance_low"], rows["stance_high"], color=OKABE_ITO[0], alpha=0.2,
+                        linewidth=0, zorder=2)
+        ax.plot(rows["x"], rows["stance"], color=OKABE_ITO[0], linewidth=1.2, zorder=3)
+        ax.scatter(rows["x"], rows["stance"], s=4 + 30 * rows["sentences"] / biggest, color=OKABE_ITO[0],
+                   zorder=4, linewidth=0)
+        ax.set_title(countries[k], loc="left", fontsize=9, fontweight="bold")
+        ax.set_ylim(-1, 1)
+        ax.set_yticks([-1, 0, 1], ["−1", "0", "+1"])
+        ax.set_xticks(range(0, len(periods), step), [periods[i] for i in range(0, len(periods), step)],
+                      fontsize=7.5)
+        if k % ncols == 0:
+            ax.set_ylabel(ylabel, fontsize=8)
+    return fig
+
+
+def wrap(text, width: int = 12) -> str:
+    """``text`` wrapped to ``width`` characters per line (column labels of a heatmap)."""
+    return textwrap.fill(str(text), width)
+
+
+def length_histograms(words: pd.Series, sentence_lengths: pd.DataFrame, bins: int = 30):
+    """Two histograms for many articles: words per article, and words per sentence over the
+    corpus (``sentence_lengths``: ``words, n`` sentences of that length). Returns ``fig``."""
+    fig, (left, right) = new_figure(2.9, ncols=2)
+    left.hist(words, bins=bins, color=OKABE_ITO[0], edgecolor="white", linewidth=0.4)
+    left.axvline(float(np.median(words)), color="black", linewidth=1.2)
+    left.text(float(np.median(words)), 1.0, f" median {int(np.median(words)):,}", transform=left.get_xaxis_transform(),
+              ha="left", va="top", fontsize=8)
+    left.set_xlabel("words per article")
+    left.set_ylabel("articles")
+    lengths = sentence_lengths.groupby("words")["n"].sum()
+    cut = int(np.ceil(np.percentile(np.repeat(lengths.index, lengths.to_numpy()), 99.5))) if len(lengths) else 1
+    shown = lengths[lengths.index <= cut]
+    right.bar(shown.index, shown.to_numpy(), width=1.0, color=OKABE_ITO[1], edgecolor="white", linewidth=0.2)
+    cumulative = lengths.cumsum()
+    median = int(cumulative.index[np.searchsorted(cumulative.to_numpy(), cumulative.iloc[-1] / 2)]) if len(lengths) else 0
+    right.axvline(median, color="black", linewidth=1.2)
+    right.text(median, 1.0, f" median {median}", transform=right.get_xaxis_transform(), ha="left", va="top",
+               fontsize=8)
+    right.set_xlabel("words per sentence (99.5% shown)")
+    right.set_ylabel("sentences")
+    for ax in (left, right):
+        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    return fig
+
+
+def articles_over_time(articles: pd.DataFrame, *, by: str | None, unit: str):
+    """Articles per period, stacked by ``by`` (outlet or genre; None = one colour).
+    Returns ``(fig, title)``; the title names the span and the busiest period."""
+    from . import report
+
+    periods = report.period_labels(articles["date"], unit)
+    groups = report.article_groups(articles, by, top=7) if by else pd.Series("articles", index=articles["article_id"])
+    table = pd.DataFrame({"period": periods.to_numpy(), "group": groups.reindex(articles["article_id"]).to_numpy()})
+    table = table[table["period"] != "undated"]
+    counts = table.groupby(["period", "group"]).size().unstack(fill_value=0).sort_index()
+    counts = counts[report.column_order(pd.Series(counts.columns, index=counts.columns),
+                                        pd.DataFrame({"article_id": counts.columns}))] \
+        if by else counts
+    fig, ax = new_figure(3.0)
+    bottom = np.zeros(len(counts))
+    x = np.arange(len(counts))
+    for k, column in enumerate(counts.columns):
+        ax.bar(x, counts[column], bottom=bottom, color=OKABE_ITO[k % len(OKABE_ITO)], width=0.8,
+               label=str(column), linewidth=0)
+        bottom += counts[column].to_numpy()
+    step = max(1, int(np.ceil(len(counts) / 6)))  # six labels fit the print width
+    ax.set_xticks(x[::step], list(counts.index[::step]), rotation=0, fontsize=7.5)
+    ax.set_ylabel("articles")
+    if by:
+        fig.legend(loc="outside right center", frameon=False, fontsize=7.5, title=by, title_fontsize=8)
+    total = counts.sum(axis=1)
+    busiest = total.sort_index().sort_values(ascending=False, kind="stable")
+    undated = int((periods == "undated").sum())
+    title = (f"{int(total.sum()):,} dated articles from {counts.index[0]} to {counts.index[-1]}; the busiest "
+             f"{unit} is {busiest.index[0]} ({int(busiest.iloc[0]):,})")
+    if undated:
+        title += f"; {undated:,} undated"
+    return fig, title

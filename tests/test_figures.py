@@ -130,3 +130,33 @@ def test_save_figure_is_byte_deterministic_and_writes_no_date(tmp_path):
     index = pd.read_csv(first / "index.csv", dtype=str, keep_default_na=False)
     assert index["name"].tolist() == ["unit_test"]
     assert index["files"].tolist() == ["unit_test.svg;unit_test.png"]
+
+
+def test_colour_bar_ticks_are_few_signed_and_apart():
+    """Issue 13: the colour-bar tick labels ran together. At most five, signed, and their
+    text boxes do not overlap at print width."""
+    import matplotlib.pyplot as plt
+
+    from framing import figures
+
+    values = pd.DataFrame([[-0.73, 0.41], [0.05, -8.6]], index=["a", "b"], columns=["x", "y"])
+    for vmax in (1.0, None):
+        fig, ax = figures.new_figure(2.5)
+        figures.heatmap(values, diverging=True, ax=ax, vmax=vmax, colorbar_label=figures.stance_label("China"))
+        fig.canvas.draw()
+        bar_ax = fig.axes[-1]
+        labels = [t for t in bar_ax.get_xticklabels() if t.get_text() and t.get_visible()]
+        assert 3 <= len(labels) <= 5
+        assert "-" not in "".join(t.get_text() for t in labels)  # a true minus sign
+        boxes = sorted((t.get_window_extent() for t in labels), key=lambda b: b.x0)
+        assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in labels]
+        assert bar_ax.get_xlabel() == "stance toward China (−1 against … +1 favour)"
+        plt.close(fig)
+
+
+def test_corpus_label_and_source_line_follow_the_study():
+    from framing import figures
+
+    assert figures.corpus_label("five news articles", "../seeds") == "five news articles (seeds/)"
+    assert figures.corpus_label("3,000 articles on China", "/data/china.jsonl") == "3,000 articles on China (china.jsonl)"
+    assert "Russia" not in figures.source_line(figures.corpus_label("articles on China", "c.csv"))

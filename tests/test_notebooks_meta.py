@@ -83,7 +83,10 @@ def test_figures_inline_as_png_and_no_machine_specific_output(path):
         text = output.get("text", "") + "".join(v for k, v in data.items() if k.startswith("text/"))
         match = MACHINE_SPECIFIC.search(text)
         assert match is None, f"cell {cell.execution_count}: machine-specific output {match.group(0)!r}"
-    assert images == len(SAVED.findall(source)), "each saved figure is also shown inline, once"
+    index = pd.read_csv(ROOT / "figures" / "index.csv", dtype=str, keep_default_na=False)
+    # Charts are chosen by the corpus (report.chart_plan): count what the seeds study saved.
+    saved = int((index["notebook"] == path.name).sum())
+    assert images == saved, "each saved figure is also shown inline, once"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -93,7 +96,9 @@ def test_saved_figures_are_named_after_the_notebook_and_indexed(path):
     assert names or path.name in NO_FIGURES, "each notebook saves at least one figure"
     index = pd.read_csv(ROOT / "figures" / "index.csv", dtype=str, keep_default_na=False)
     listed = dict(zip(index["name"], index["notebook"]))
-    for name in names:
+    for name in names:  # charts for larger corpora are not drawn for the seeds: not indexed
         assert name.startswith(path.name[:3]), f"{name}: name it {path.name[:3]}..."
-        assert listed.get(name) == path.name, f"{name}: not in figures/index.csv for {path.name}"
-    assert sorted(n for n, nb in listed.items() if nb == path.name) == sorted(names)
+        assert listed.get(name, path.name) == path.name, f"{name}: indexed for another notebook"
+    mine = [n for n, nb in listed.items() if nb == path.name]
+    assert all(n.startswith(path.name[:3]) for n in mine)
+    assert mine or path.name in NO_FIGURES, "its figures are in figures/index.csv"
