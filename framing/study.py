@@ -209,6 +209,22 @@ def _notebook_bytes(notebook) -> bytes:
     return text.encode("utf-8")
 
 
+def _quiet_kernel_manager():
+    """A kernel manager whose kernels' own log lines (ipykernel's start-up warnings) stay off
+    the terminal; everything a cell prints or raises still reaches the notebook."""
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 def execute_notebook(template: Path, dest: Path, parameters: dict, timeout: int = 1800) -> None:
     """Execute ``template`` with papermill, ``parameters`` injected, from ``dest``'s folder,
     and store it at ``dest`` with its outputs, normalised (see :func:`normalise_notebook`)."""
@@ -220,7 +236,8 @@ def execute_notebook(template: Path, dest: Path, parameters: dict, timeout: int 
         notebook = papermill.execute_notebook(
             str(template), str(dest), parameters=parameters, cwd=str(dest.parent),
             kernel_name="python3", progress_bar=False, log_output=False,
-            request_save_on_cell_execute=False, execution_timeout=timeout)
+            request_save_on_cell_execute=False, execution_timeout=timeout,
+            kernel_manager_class=_quiet_kernel_manager())
     except PapermillExecutionError as exc:
         raise NotebookFailed(f"{template.name}: cell {exc.exec_count} raised {exc.ename}: "
                              f"{str(exc.evalue).splitlines()[0] if exc.evalue else ''}") from exc
