@@ -274,8 +274,7 @@ def run_study(corpus, target: str, out, *, jobs: int = 1, title: str | None = No
     ``log`` receives progress lines (default: printed on stderr when it is a terminal).
     """
     from . import countries
-    from .engine import score_corpus
-    from .output import signals_deferred
+    from .engine import _sigterm_raises
 
     if log is None:  # progress lines for a person at a terminal, as `framing score` shows its bar
         log = (lambda message: print(message, file=sys.stderr)) if sys.stderr.isatty() else (lambda message: None)
@@ -304,6 +303,17 @@ def run_study(corpus, target: str, out, *, jobs: int = 1, title: str | None = No
         staging = Path(tempfile.mkdtemp(prefix=f".{out.resolve().name}.study-", dir=out.resolve().parent))
     except OSError as exc:
         raise StudyInputError(f"{out}: cannot write a study beside it ({exc.strerror})") from None
+    # SIGTERM, like Ctrl-C, unwinds through the clean-up below (and shuts the kernels down)
+    with _sigterm_raises():
+        return _build_and_swap(corpus, target, out, existed, staging, jobs, title, templates,
+                               sanitize, log)
+
+
+def _build_and_swap(corpus: Path, target: str, out: Path, existed: bool, staging: Path, jobs: int,
+                    title: str | None, templates: list[Path], sanitize: Path, log) -> StudySummary:
+    from .engine import score_corpus
+    from .output import signals_deferred
+
     try:
         links = _mirror(out, staging) if existed else []
         started = time.perf_counter()
