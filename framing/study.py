@@ -7,8 +7,8 @@
 2. executes the study notebooks (the templates in the repository's ``notebooks/``) with
    papermill, parameters ``CORPUS``, ``RESULTS``, ``TARGET`` and ``TITLE``, into
    ``DIR/notebooks/`` with their outputs, beside a copy of ``sanitize.cfg``;
-3. while they run, ``$FRAMING_FIGURES`` points at ``DIR/figures/``, so every chart saved
-   through :func:`framing.figures.save_figure` lands there, listed in ``index.csv``;
+3. while they run, ``$FRAMING_FIGURES`` points at the study's ``figures/``, so every chart
+   saved through :func:`framing.figures.save_figure` lands there, listed in ``index.csv``;
 4. writes ``DIR/study.json``, the marker that says "this folder is a study": corpus,
    target, title, package version and the SHA-256 of every input (no dates).
 
@@ -60,7 +60,7 @@ TEMPLATE_GLOB = "0[1-5]*.ipynb"
 #: not the corpus: it runs only in the repository's own study.
 VALIDATION_NOTEBOOK = "05_validation.ipynb"
 SANITIZE = "sanitize.cfg"
-FIGURES_ENV = "FRAMING_FIGURES"
+FIGURES_ENV = "FRAMING_FIGURES"  # framing.figures.FIGURES_ENV (not imported: it loads matplotlib)
 
 
 class StudyInputError(ValueError):

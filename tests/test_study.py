@@ -138,6 +138,12 @@ def _one_error_line(capsys) -> str:
     return lines[0]
 
 
+def test_the_study_sets_the_variable_save_figure_reads():
+    from framing import figures
+
+    assert study.FIGURES_ENV == figures.FIGURES_ENV
+
+
 def test_missing_corpus(tmp_path, capsys):
     out = tmp_path / "study"
     assert main(["study", str(tmp_path / "nope.jsonl"), "--out", str(out)]) == 2
