@@ -268,3 +268,37 @@ def test_a_new_study_appears_whole_or_not_at_all(previous, monkeypatch, tmp_path
     out = tmp_path / "new"
     assert main(["study", str(corpus), "--target", "CHN", "--out", str(out)]) == 1
     assert not out.exists() and not _leftovers(out)
+
+
+def test_sigterm_during_the_notebooks_leaves_the_previous_study(previous, tmp_path):
+    """A real SIGTERM (as from `kill` or a CI timeout) while a notebook runs: exit 143, the
+    staging folder is removed and the previous study is untouched."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    corpus, out, before = previous
+    started = tmp_path / "notebook-started"
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from framing import study\n"
+        "from framing.cli import main\n"
+        "def slow(template, dest, parameters, timeout=0):\n"
+        f"    Path({str(started)!r}).touch()\n"
+        "    time.sleep(60)\n"
+        "study.execute_notebook = slow\n"
+        f"sys.exit(main(['study', {str(corpus)!r}, '--target', 'CHN', '--out', {str(out)!r}]))\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert started.exists(), proc.stderr.read() if proc.poll() is not None else "no notebook started"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert err.strip().splitlines() == ["framing: interrupted; no partial output was left"]
+    assert _snapshot(out) == before
+    assert not _leftovers(out)
