@@ -55,9 +55,10 @@ MARKER = "study.json"
 PARTS = ("results", "notebooks", "figures", MARKER)
 #: The notebook templates: the repository's ``notebooks/`` beside the package.
 TEMPLATES = Path(__file__).resolve().parent.parent / "notebooks"
+#: The study notebooks, about the corpus, that any study executes.
 TEMPLATE_GLOB = "0[1-5]*.ipynb"
 #: Reads the repository's hand labels (``../data/``) and validates the package's models,
-#: not the corpus: it runs only in the repository's own study.
+#: not the corpus: only the repository's own study executes it.
 VALIDATION_NOTEBOOK = "05_validation.ipynb"
 SANITIZE = "sanitize.cfg"
 FIGURES_ENV = "FRAMING_FIGURES"  # framing.figures.FIGURES_ENV (not imported: it loads matplotlib)
@@ -85,18 +86,21 @@ class StudySummary:
 # ----------------------------------------------------------------------------- checks
 
 
-def template_notebooks(folder: str | Path | None = None, *, validation: bool = False) -> list[Path]:
-    """The notebook templates of a study, in order: ``0[1-5]*.ipynb`` in ``folder``.
+def template_notebooks(folder: str | Path | None = None, *, repository: bool = False) -> list[Path]:
+    """The notebooks a study executes, in order.
 
-    The validation notebook is included only when ``validation`` is true (the repository's
-    own study); elsewhere it would not find the hand labels it reads.
+    A study of any corpus: the study notebooks ``0[1-5]*.ipynb`` of ``folder`` (default: the
+    repository's ``notebooks/``) but the validation notebook, which would not find the hand
+    labels it reads. The repository's own study (``make figures``, ``repository=True``):
+    every notebook in the folder, as ``make figures`` has always re-executed them all.
     """
     folder = Path(folder) if folder is not None else TEMPLATES
     if not folder.is_dir():
         raise StudyInputError(f"{folder}: no notebook templates folder (give one with --notebooks)")
-    found = sorted(folder.glob(TEMPLATE_GLOB))
-    if not validation:
-        found = [p for p in found if p.name != VALIDATION_NOTEBOOK]
+    if repository:
+        found = sorted(folder.glob("*.ipynb"))
+    else:
+        found = [p for p in sorted(folder.glob(TEMPLATE_GLOB)) if p.name != VALIDATION_NOTEBOOK]
     if not found:
         raise StudyInputError(f"{folder}: no study notebooks ({TEMPLATE_GLOB}) in it")
     return found
@@ -226,12 +230,15 @@ def _quiet_kernel_manager():
 
 
 def execute_notebook(template: Path, dest: Path, parameters: dict, timeout: int = 1800) -> None:
-    """Execute ``template`` with papermill, ``parameters`` injected, from ``dest``'s folder,
-    and store it at ``dest`` with its outputs, normalised (see :func:`normalise_notebook`)."""
+    """Execute ``template`` with papermill from ``dest``'s folder, with those of ``parameters``
+    its ``parameters`` cell declares injected after that cell, and store it at ``dest`` with
+    its outputs, normalised (see :func:`normalise_notebook`)."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    declared = papermill.inspect_notebook(str(template))
+    parameters = {name: value for name, value in parameters.items() if name in declared}
     try:
         notebook = papermill.execute_notebook(
             str(template), str(dest), parameters=parameters, cwd=str(dest.parent),
@@ -263,12 +270,12 @@ def _environment(name: str, value: str):
 
 
 def run_study(corpus, target: str, out, *, jobs: int = 1, title: str | None = None,
-              notebooks=None, validation: bool | None = None, log=None) -> StudySummary:
+              notebooks=None, repository: bool | None = None, log=None) -> StudySummary:
     """Run the whole study of ``corpus`` toward ``target`` into the folder ``out``.
 
     ``notebooks`` is a templates folder or a list of notebook paths (default: the
-    repository's ``notebooks/0[1-5]*.ipynb``; the validation notebook only when ``out`` is
-    the repository itself, or when ``validation`` says so). Bad input raises
+    repository's notebooks, see :func:`template_notebooks`; ``repository`` defaults to
+    whether ``out`` is the repository itself). Bad input raises
     :class:`StudyInputError` before anything is written; a failing notebook raises
     :class:`NotebookFailed`; in both cases, and on an interrupt, ``out`` is left as it was.
     ``log`` receives progress lines (default: printed on stderr when it is a terminal).
@@ -287,10 +294,10 @@ def run_study(corpus, target: str, out, *, jobs: int = 1, title: str | None = No
         target = countries.resolve_code(target)
     except ValueError as exc:
         raise StudyInputError(str(exc)) from None
-    if validation is None:
-        validation = out.resolve() == TEMPLATES.parent
+    if repository is None:
+        repository = out.resolve() == TEMPLATES.parent
     if notebooks is None or isinstance(notebooks, (str, Path)):
-        templates = template_notebooks(notebooks, validation=validation)
+        templates = template_notebooks(notebooks, repository=repository)
     else:
         templates = [Path(p) for p in notebooks]
         missing = [str(p) for p in templates if not p.is_file()]

@@ -70,7 +70,7 @@ def test_study_folder_holds_results_notebooks_figures_and_marker(chn_study):
     assert marker["target"] == "CHN"
     assert marker["corpus"] == "../chn_test.jsonl"
     assert marker["articles"] == len(corpus.read_text(encoding="utf-8").splitlines())
-    expected = [p.name for p in study.template_notebooks()]
+    expected = [p.name for p in study.template_notebooks()]  # 01-04: no 05, nothing past it
     assert marker["notebooks"] == expected and "05_validation.ipynb" not in expected
     assert sorted(p.name for p in (out / "notebooks").iterdir()) == sorted(expected + ["sanitize.cfg"])
     assert not list(out.parent.glob(".study.study-*")), "the staging folder was left behind"
@@ -302,3 +302,63 @@ def test_sigterm_during_the_notebooks_leaves_the_previous_study(previous, tmp_pa
     assert err.strip().splitlines() == ["framing: interrupted; no partial output was left"]
     assert _snapshot(out) == before
     assert not _leftovers(out)
+
+
+def test_which_notebooks_a_study_executes(tmp_path):
+    for name in ("01_a.ipynb", "05_validation.ipynb", "06_tool.ipynb", "scratch.ipynb"):
+        (tmp_path / name).write_text("{}")
+    assert [p.name for p in study.template_notebooks(tmp_path)] == ["01_a.ipynb"]
+    assert [p.name for p in study.template_notebooks(tmp_path, repository=True)] == [
+        "01_a.ipynb", "05_validation.ipynb", "06_tool.ipynb", "scratch.ipynb"]
+    with pytest.raises(study.StudyInputError):
+        study.template_notebooks(tmp_path / "none")
+
+
+def _tiny_notebook(path: Path, parameters: str | None, code: str) -> None:
+    cells = []
+    if parameters is not None:
+        cell = nbformat.v4.new_code_cell(parameters)
+        cell.metadata["tags"] = ["parameters"]
+        cells.append(cell)
+    cells.append(nbformat.v4.new_code_cell(code))
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for k, cell in enumerate(notebook.cells):
+        cell["id"] = f"c{k}"
+    nbformat.write(notebook, path)
+
+
+def test_templates_get_only_the_parameters_they_declare(tmp_path):
+    """Real papermill and kernels on two tiny templates (--notebooks): one declares RESULTS and
+    TARGET and saves a chart, one declares nothing; a failing cell is reported by name."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    _tiny_notebook(templates / "01_one.ipynb", 'RESULTS = "x"\nTARGET = "RUS"', (
+        "import matplotlib.pyplot as plt\nfrom framing import figures, report\n"
+        "result = report.load_results(RESULTS, target=TARGET)\n"
+        "fig, ax = plt.subplots()\nax.bar([0], [len(result.articles)])\n"
+        "figures.save_figure(fig, '01_count', title='articles', notebook='01_one.ipynb',"
+        " inputs=[result.articles])\nprint(TARGET, len(result.articles))"))
+    _tiny_notebook(templates / "02_two.ipynb", None, "print('no parameters')")
+    corpus = tmp_path / "c.jsonl"
+    _write_chn_corpus(corpus)
+    out = tmp_path / "study"
+    assert main(["study", str(corpus), "--target", "CHN", "--out", str(out), "--notebooks", str(templates)]) == 0
+    one = nbformat.read(out / "notebooks" / "01_one.ipynb", as_version=4)
+    assert one.cells[1].metadata["tags"] == ["injected-parameters"]
+    assert one.cells[1].source.splitlines()[1:] == ['RESULTS = "../results"', 'TARGET = "CHN"']
+    printed = [o["text"] for o in one.cells[2].outputs if o.output_type == "stream"]
+    assert printed == [f"CHN {_count_lines(corpus)}\n"]
+    two = nbformat.read(out / "notebooks" / "02_two.ipynb", as_version=4)
+    assert [c.source for c in two.cells] == ["print('no parameters')"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == ["01_count.png", "01_count.svg", "index.csv"]
+    assert not (out / "notebooks" / "sanitize.cfg").exists()  # the templates folder has none
+
+    _tiny_notebook(templates / "02_two.ipynb", None, "raise KeyError('no such column')")
+    before = _snapshot(out)
+    assert main(["study", str(corpus), "--target", "CHN", "--out", str(out), "--notebooks", str(templates)]) == 1
+    assert _snapshot(out) == before and not _leftovers(out)
+
+
+def _count_lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
