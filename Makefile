@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+TITLE := five news articles on Russia and its allies
 
 .PHONY: install results figures test lab bench clean
 
@@ -19,9 +19,11 @@ install: $(STAMP)
 results: $(STAMP)
 	$(BIN)/framing score seeds --out results
 
-## The main job: results, then every notebook re-executed in place, which rewrites figures/.
-figures: results
-	$(BIN)/python -m framing.notebooks $(NOTEBOOKS)
+## The main job: the seeds study, `framing study` with the repository root as the study folder
+## (it carries study.json): results/, notebooks/ (executed, with outputs) and figures/ are
+## rebuilt in a staging folder and swapped in only when everything succeeded.
+figures: $(STAMP)
+	$(BIN)/framing study seeds --target RUS --out . --title "$(TITLE)"
 
 ## The whole test suite, nbval regression of the notebooks included.
 test: $(STAMP)

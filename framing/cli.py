@@ -1,4 +1,4 @@
-"""Command line: ``framing mentions|score|sample|agreement|train-target-model|train-stance-model|evaluate-target``.
+"""Command line: ``framing mentions|score|study|sample|agreement|train-target-model|train-stance-model|evaluate-target``.
 
 Every subcommand calls the same functions a notebook would. Input problems print one
 line on stderr and exit with status 2; an unexpected internal error prints one line
@@ -85,6 +85,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stance-model", type=Path, default=None, metavar="NPZ",
                    help="a stance model .npz from `framing train-stance-model` (default: the shipped one)")
     p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser(
+        "study",
+        help="score a corpus and execute the study notebooks into one self-contained folder",
+        description="Score CORPUS toward TARGET into OUT/results/, execute the study notebooks "
+        "with papermill into OUT/notebooks/ (with their outputs) and save their charts in "
+        "OUT/figures/ (index.csv). The same inputs give the same bytes; OUT is replaced only "
+        "when everything succeeded, and only if it is new, empty or a previous study.",
+    )
+    p.add_argument("corpus", type=Path, help="a corpus, as for `framing score`")
+    p.add_argument("--target", default="RUS", help="ISO3 code (or name) of the target country (default RUS)")
+    p.add_argument("--out", type=Path, required=True, help="the study folder")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for scoring (default 1)")
+    p.add_argument("--title", default=None, help="the corpus as named in the charts (default: N articles of CORPUS)")
+    p.add_argument("--notebooks", type=Path, default=None,
+                   help="folder of notebook templates 0[1-5]*.ipynb (default: the repository's notebooks/)")
+    p.set_defaults(func=_cmd_study)
 
     p = sub.add_parser(
         "sample",
@@ -239,6 +256,15 @@ def _cmd_agreement(args) -> None:
     if args.out is not None:
         written = write_report(report, args.out)
         print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
+def _cmd_study(args) -> None:
+    from .study import run_study
+
+    summary = run_study(args.corpus, args.target, args.out, jobs=args.jobs, title=args.title,
+                        notebooks=args.notebooks)
+    print(f"study of {summary.articles} articles toward {summary.target}: {len(summary.notebooks)} "
+          f"notebooks, {summary.figures} figures -> {summary.out} (scoring "
+          f"{summary.scoring_seconds:.1f} s, notebooks {sum(summary.notebook_seconds.values()):.1f} s)",
+          file=sys.stderr)
 
 
 def _cmd_train(args) -> None:

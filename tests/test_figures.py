@@ -1,7 +1,7 @@
 """Figures: the committed files in figures/ are exactly what the notebooks make, byte for byte.
 
-* Every notebook is re-executed (``framing.notebooks.execute``, the code ``make figures``
-  runs) with ``FRAMING_FIGURES`` pointing at a temporary folder, and each regenerated
+* Every notebook is re-executed (``framing.notebooks.execute``; ``make figures`` runs the
+  same notebooks through ``framing study``) with ``FRAMING_FIGURES`` pointing at a temporary folder, and each regenerated
   file must equal the committed one. A failure names the figures that changed: rerun
   ``make figures``, look at them, and commit them if the change is intended.
 * ``figures/index.csv`` lists exactly the files in ``figures/``.
