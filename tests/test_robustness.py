@@ -378,7 +378,7 @@ def test_unknown_metadata_id_is_caught_before_scoring(tmp_path, capsys, monkeypa
     (corpus / "metadata.csv").write_text("id,outlet\nart00000,X\nghost,Y\n", encoding="utf-8")
     scored = []
     real = engine.score_batch
-    monkeypatch.setattr(engine, "score_batch", lambda batch, target: scored.append(1) or real(batch, target))
+    monkeypatch.setattr(engine, "score_batch", lambda batch, target, *rest: scored.append(1) or real(batch, target, *rest))
     code, err = invoke(capsys, "score", corpus, tmp_path / "out", "--batch-size", "2")
     assert code == 2
     assert_one_error_line(err, "metadata.csv", "'ghost'", "matches no article")
@@ -561,9 +561,9 @@ def test_sigterm_handler_is_only_installed_during_the_run(tmp_path, monkeypatch)
     seen = []
     real = engine.score_batch
 
-    def spy(batch, target):
+    def spy(batch, target, *rest):
         seen.append(signal.getsignal(signal.SIGTERM))
-        return real(batch, target)
+        return real(batch, target, *rest)
 
     monkeypatch.setattr(engine, "score_batch", spy)
     engine.score_corpus(synthetic_folder(tmp_path / "c", 2), tmp_path / "out")
