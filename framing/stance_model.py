@@ -190,8 +190,17 @@ def unit_features(text: str, spans, target: str, country: str, ts: float, tone: 
 
 
 def _quote(texts) -> str:
+    if len(texts) == 1:  # the common case
+        return f"“{' '.join(texts[0].split())}”"
     seen = list(dict.fromkeys(" ".join(t.split()) for t in texts))
     return ", ".join(f"“{t}”" for t in seen[:3])
+
+
+#: the features :func:`unit_details` can name words for (cues and interactions)
+WORDED_FEATURES = frozenset({"cues_against", "cues_favour", "cue_reversed", "target_acts_on_country",
+                             "target_acts_elsewhere", "country_acts_on_target", "country_acts_elsewhere",
+                             "third_party_acts", "unattributed_interaction", "negated_interaction",
+                             "direct_interaction", "sentiment_if_direct"})
 
 
 def _role(i, target: str, country: str) -> str:
@@ -208,6 +217,8 @@ def unit_details(target: str, country: str, hits, interactions, wanted=None) -> 
     (only those in ``wanted``, if given)."""
     out = {}
     for name in (UNIT_FEATURES if wanted is None else wanted):
+        if name not in WORDED_FEATURES:
+            continue
         if name == "cues_against":
             texts = [h.text for h in hits if h.value < 0]
         elif name == "cues_favour":
@@ -221,10 +232,8 @@ def unit_details(target: str, country: str, hits, interactions, wanted=None) -> 
             texts = [i.text for i in interactions if i.actor in (target, country) and i.patient in (target, country)]
         elif name == "negated_interaction":
             texts = [i.text for i in interactions if i.negated and target in (i.actor, i.patient)]
-        elif name.endswith(("_acts_on_country", "_acts_elsewhere", "_acts_on_target", "_interaction", "_acts")):
+        else:  # one of the six roles
             texts = [("not " if i.negated else "") + i.text for i in interactions if _role(i, target, country) == name]
-        else:
-            continue
         if texts:
             out[name] = _quote(texts)
     return out
