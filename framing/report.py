@@ -543,18 +543,7 @@ def load_results(folder, target: str | None = None):
         path = folder / f"{name}.csv"
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file; run `framing score CORPUS --out {folder}` first")
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-        for column in table.columns:
-            if column in _TEXT_COLUMNS or (name == "articles" and column not in _INT_COLUMNS
-                                           and column not in ("stance", "stance_low", "stance_high", "sentiment")):
-                continue
-            if column == "target_mentioned":
-                table[column] = table[column] == "True"
-            elif column in _INT_COLUMNS:
-                table[column] = table[column].astype("int64")
-            else:
-                table[column] = pd.to_numeric(table[column].replace("", np.nan))
-        tables[name] = table
+        tables[name] = _convert(name, pd.read_csv(path, dtype=str, keep_default_na=False))
     if target is None:
         on = tables["sentences"].loc[tables["sentences"]["target_mentioned"], "countries"]
         common = set.intersection(*(set(c.split(";")) for c in on)) if len(on) else set()
