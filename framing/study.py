@@ -35,11 +35,13 @@ leaves ``DIR`` as it was.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -305,15 +307,40 @@ def run_study(corpus, target: str, out, *, jobs: int = 1, title: str | None = No
             raise StudyInputError(f"{missing[0]}: no such notebook")
     sanitize = templates[0].parent / SANITIZE
     existed = check_out(out)
-
+    _remove_stale_staging(out)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.resolve().name}.study-", dir=out.resolve().parent))
+        staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(out) + f"{socket.gethostname()}-{os.getpid()}-",
+                                        dir=out.resolve().parent))
     except OSError as exc:
         raise StudyInputError(f"{out}: cannot write a study beside it ({exc.strerror})") from None
     # SIGTERM, like Ctrl-C, unwinds through the clean-up below (and shuts the kernels down)
     with _sigterm_raises():
         return _build_and_swap(corpus, target, out, existed, staging, jobs, title, templates,
                                sanitize, log)
+
+
+def _staging_prefix(out: Path) -> str:
+    return f".{out.resolve().name}.study-"
+
+
+def _remove_stale_staging(out: Path) -> list[Path]:
+    """Remove the staging folders beside ``out`` that a killed study left (SIGKILL, power
+    loss): those made on this host by a process that no longer exists. A staging folder is
+    named ``.DIR.study-HOST-PID-random``; one of another host or a live process is kept."""
+    removed = []
+    prefix = _staging_prefix(out) + f"{socket.gethostname()}-"
+    for folder in out.resolve().parent.glob(glob.escape(prefix) + "*"):
+        pid = folder.name[len(prefix):].split("-", 1)[0]
+        if not (folder.is_dir() and pid.isdigit()) or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except PermissionError:  # alive, another user's
+            pass
+    return removed
 
 
 def _build_and_swap(corpus: Path, target: str, out: Path, existed: bool, staging: Path, jobs: int,

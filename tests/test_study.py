@@ -362,3 +362,21 @@ def test_templates_get_only_the_parameters_they_declare(tmp_path):
 
 def _count_lines(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines())
+
+
+def test_staging_left_by_a_killed_study_is_removed_by_the_next(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    out = tmp_path / "study"
+    host = socket.gethostname()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # a process that has exited
+    dead = tmp_path / f".study.study-{host}-{gone}-abc123"
+    alive = tmp_path / f".study.study-{host}-{os.getppid()}-def456"   # a running study
+    elsewhere = tmp_path / f".study.study-otherhost-{gone}-ghi789"   # another machine's
+    for folder in (dead, alive, elsewhere):
+        (folder / "results").mkdir(parents=True)
+    assert study._remove_stale_staging(out) == [dead]
+    assert not dead.exists() and alive.is_dir() and elsewhere.is_dir()
