@@ -218,8 +218,7 @@ def _cmd_score(args) -> None:
                            stance_model=args.stance_model)
     message = (f"{summary.articles} articles, {summary.rows['sentences']} sentences, "
                f"{summary.rows['evidence']} evidence rows, target {summary.target} -> {summary.out}")
-    if summary.skipped:
-        message += f" ({len(summary.skipped)} empty articles skipped)"
+    message += _notes(len(summary.skipped), summary.unwrapped)
     print(message, file=sys.stderr)
 
 
@@ -311,11 +310,16 @@ def _cmd_evaluate(args) -> None:
     print(f"macro_f1={report['macro_f1']:.3f}")
 
 
+def _notes(skipped: int, unwrapped: int) -> str:
+    notes = [f"{skipped} empty articles skipped"] if skipped else []
+    if unwrapped:
+        notes.append(f"{unwrapped} hard-wrapped article{'s' if unwrapped != 1 else ''} had their lines joined")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
 def _summary(message: str, articles) -> None:
-    skipped = articles.attrs.get("skipped", [])
-    if skipped:
-        message += f" ({len(skipped)} empty articles skipped)"
-    print(message, file=sys.stderr)
+    print(message + _notes(len(articles.attrs.get("skipped", [])), articles.attrs.get("unwrapped", 0)),
+          file=sys.stderr)
 
 
 def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:

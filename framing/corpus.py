@@ -386,18 +386,25 @@ def _one_line(value) -> str:
     return "" if value is None else " ".join(str(value).splitlines())
 
 
-def iter_articles(path: str | Path, encoding: str = "utf-8", wrapped: str = "auto") -> Iterator[dict]:
+def iter_articles(path: str | Path, encoding: str = "utf-8", wrapped: str = "auto",
+                  stats: dict | None = None) -> Iterator[dict]:
     """Yield one dict per article (``article_id``, ``text``, metadata) in input order
     (a folder's articles sorted by id).
 
     ``wrapped`` (``"auto"``, ``"yes"`` or ``"no"``) says whose lines are joined within
-    paragraphs before anything else sees the text; see :func:`unwrap`. Metadata from a
-    folder's ``metadata.csv`` is not merged here; see :func:`load_corpus`.
+    paragraphs before anything else sees the text; see :func:`unwrap`; ``stats['unwrapped']``
+    counts the articles whose lines were joined. Metadata from a folder's ``metadata.csv``
+    is not merged here; see :func:`load_corpus`.
     """
     if wrapped not in WRAPPED_CHOICES:
         raise ValueError(f"wrapped must be one of {', '.join(WRAPPED_CHOICES)}, not {wrapped!r}")
+    stats = stats if stats is not None else {}
+    stats.setdefault("unwrapped", 0)
     for record in _iter_records(Path(path), encoding):
-        record["text"] = unwrap(record["text"], wrapped)
+        text = record["text"]
+        record["text"] = unwrap(text, wrapped)
+        if record["text"] is not text and record["text"] != text:
+            stats["unwrapped"] += 1
         yield record
 
 
@@ -450,7 +457,8 @@ def article_batches(path, encoding: str = "utf-8", batch_size: int = BATCH_SIZE,
     """Yield DataFrames of at most ``batch_size`` articles, metadata merged, empties skipped.
 
     Checks duplicate ids and metadata ids that match no article while holding only one
-    batch and the set of ids seen; skipped ids are appended to ``stats['skipped']``.
+    batch and the set of ids seen; skipped ids are appended to ``stats['skipped']``, and
+    ``stats['unwrapped']`` counts the articles whose hard-wrapped lines were joined.
     ``wrapped`` is passed to :func:`iter_articles`. ``folder_meta`` names a metadata column
     that a folder corpus fills with each article's first-level folder (:func:`folder_of`;
     ``""`` at the root); a non-empty value for it in ``metadata.csv`` wins.
@@ -469,7 +477,7 @@ def article_batches(path, encoding: str = "utf-8", batch_size: int = BATCH_SIZE,
     stats.setdefault("skipped", [])
     seen: dict[str, str] = {}
     batch: list[dict] = []
-    for record in iter_articles(path, encoding, wrapped):
+    for record in iter_articles(path, encoding, wrapped, stats):
         article_id = record.pop("article_id")
         source = record.pop("_source")
         if article_id in seen:
@@ -537,5 +545,6 @@ def load_corpus(path: str | Path, encoding: str = "utf-8", *, wrapped: str = "au
     articles = pd.concat(list(batches), ignore_index=True)
     articles = articles.fillna("").sort_values("article_id", kind="stable").reset_index(drop=True)
     articles.attrs["skipped"] = stats["skipped"]
+    articles.attrs["unwrapped"] = stats["unwrapped"]
     articles.attrs["source"] = str(path)
     return articles

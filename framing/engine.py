@@ -260,6 +260,7 @@ class RunSummary:
     articles: int
     skipped: list[str]
     rows: dict[str, int]
+    unwrapped: int = 0  # articles whose hard-wrapped lines were joined
 
 
 def score_corpus(corpus, out, target: str = "RUS", *, jobs: int = 1, engine: str = "local",
@@ -320,7 +321,8 @@ def score_corpus(corpus, out, target: str = "RUS", *, jobs: int = 1, engine: str
         finally:
             bar.close()
             gc.unfreeze()
-    return RunSummary(Path(out), target, len(writer.ids), stats.get("skipped", []), writer.counts)
+    return RunSummary(Path(out), target, len(writer.ids), stats.get("skipped", []), writer.counts,
+                      stats.get("unwrapped", 0))
 
 
 def _chain(first, rest):

@@ -275,7 +275,10 @@ def test_bad_wrapped_value():
 def test_cli_score_wrapped_option(tmp_path, capsys, wrapped, pairs):
     corpus = _write(tmp_path / "corpus", {"w.txt": WRAPPED})
     out = tmp_path / "out"
-    assert main(["score", str(corpus), "--out", str(out), "--wrapped", wrapped]) == 0, capsys.readouterr().err
+    assert main(["score", str(corpus), "--out", str(out), "--wrapped", wrapped]) == 0
+    # the summary line says how many articles had their lines joined
+    err = capsys.readouterr().err
+    assert ("1 hard-wrapped article had their lines joined" in err) == (wrapped != "no"), err
     sentences = pd.read_csv(out / "sentences.csv", keep_default_na=False)
     both = sentences[sentences["countries"].str.contains("RUS") & sentences["countries"].str.contains("SYR")]
     assert len(both) == pairs
