@@ -90,12 +90,12 @@ def _read(path: Path, columns) -> pd.DataFrame:
 
 def results_target(results) -> str:
     """The study's target: the one country every target sentence of ``sentences.csv`` names."""
-    s = _read(Path(results) / "sentences.csv", ["countries", "target_mentioned"])
-    on = s.loc[s["target_mentioned"] == "True", "countries"]
-    common = set.intersection(*(set(c.split(";")) for c in on)) if len(on) else set()
-    if len(common) != 1:
+    from .report import target_of
+
+    target = target_of(_read(Path(results) / "sentences.csv", ["countries", "target_mentioned"]))
+    if target is None:
         raise ValueError(f"{Path(results) / 'sentences.csv'}: cannot tell the target; pass --target")
-    return common.pop()
+    return target
 
 
 def _allocate(sizes: list[int], n: int) -> list[int]:

@@ -526,6 +526,16 @@ _INT_COLUMNS = {"sentence_id", "start", "end", "mentions", "target_sentences", "
                 "target_mentions"}
 
 
+def target_of(sentences: pd.DataFrame) -> str | None:
+    """The study's target, read from ``sentences.csv``: the one country that every sentence
+    naming the target names (``target_mentioned`` as bool or as the text "True"); None when
+    that is not one country."""
+    mentioned = sentences["target_mentioned"]
+    on = sentences.loc[mentioned if mentioned.dtype == bool else mentioned == "True", "countries"]
+    common = set.intersection(*(set(c.split(";")) for c in on)) if len(on) else set()
+    return common.pop() if len(common) == 1 else None
+
+
 def load_results(folder, target: str | None = None):
     """The scored tables ``framing score`` wrote into ``folder``, as the :class:`framing.pipeline.Result`
     that :func:`framing.pipeline.analyze` returns, so that notebooks are views of results
@@ -545,11 +555,9 @@ def load_results(folder, target: str | None = None):
             raise FileNotFoundError(f"{path}: no such file; run `framing score CORPUS --out {folder}` first")
         tables[name] = _convert(name, pd.read_csv(path, dtype=str, keep_default_na=False))
     if target is None:
-        on = tables["sentences"].loc[tables["sentences"]["target_mentioned"], "countries"]
-        common = set.intersection(*(set(c.split(";")) for c in on)) if len(on) else set()
-        if len(common) != 1:
+        target = target_of(tables["sentences"])
+        if target is None:
             raise ValueError(f"{folder}: cannot tell the target from sentences.csv; pass target=ISO3")
-        target = common.pop()
     return Result(target, tables["articles"], tables["sentences"], tables["mentions"], tables["evidence"],
                   tables["scores"], tables["cues"])
 
